@@ -1,0 +1,66 @@
+package main
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/spf13/pflag"
+
+	"zhi/engine"
+)
+
+// modelFlags are the flags of every command that opens a model.
+type modelFlags struct {
+	path    string
+	threads int
+	context int
+}
+
+func (m *modelFlags) register(fs *pflag.FlagSet) {
+	fs.StringVarP(&m.path, "model", "m", "", "GGUF model file")
+	fs.IntVarP(&m.threads, "threads", "t", 0, "worker threads (0: one per CPU)")
+	fs.IntVarP(&m.context, "ctx-size", "c", 0, fmt.Sprintf("context size in tokens (0: the model's, at most %d)", engine.DefaultContext))
+}
+
+func (m *modelFlags) open() (*engine.Engine, error) {
+	if m.path == "" {
+		return nil, fmt.Errorf("no model given: use -m MODEL.gguf")
+	}
+	if m.threads < 0 || m.context < 0 {
+		return nil, fmt.Errorf("--threads and --ctx-size must not be negative")
+	}
+	return engine.Open(m.path, engine.Options{Threads: m.threads, Context: m.context})
+}
+
+// promptFlags choose the input tokens: a text, or ids as given.
+type promptFlags struct {
+	text   string
+	tokens string
+}
+
+func (p *promptFlags) register(fs *pflag.FlagSet) {
+	fs.StringVarP(&p.text, "prompt", "p", "", "prompt text")
+	fs.StringVar(&p.tokens, "tokens", "", "comma-separated token ids used as given, in place of a prompt")
+}
+
+// ids returns the prompt's tokens; positional arguments are the prompt when
+// -p is not given.
+func (p *promptFlags) ids(e *engine.Engine, args []string) ([]int32, error) {
+	text := p.text
+	if len(args) > 0 {
+		if text != "" || p.tokens != "" {
+			return nil, fmt.Errorf("unexpected argument %q: the prompt was already given", args[0])
+		}
+		text = strings.Join(args, " ")
+	}
+	if p.tokens != "" {
+		if text != "" {
+			return nil, fmt.Errorf("give either a prompt or --tokens, not both")
+		}
+		return parseTokenList(p.tokens)
+	}
+	if text == "" {
+		return nil, fmt.Errorf("no prompt given: use -p TEXT or --tokens IDS")
+	}
+	return e.Tokenize(text, true), nil
+}

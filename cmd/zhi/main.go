@@ -1,0 +1,97 @@
+// Command zhi runs large language models stored as GGUF files.
+//
+//	zhi run -m MODEL -p PROMPT      continue a prompt
+//	zhi next -m MODEL PROMPT        show the most likely next tokens
+//	zhi tokenize -m MODEL TEXT      show how text splits into tokens
+//	zhi info -m MODEL               describe a model file
+package main
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"strconv"
+	"strings"
+
+	"github.com/spf13/pflag"
+)
+
+const usage = `zhi runs large language models stored as GGUF files.
+
+Usage:
+  zhi run -m MODEL -p PROMPT [-n N] [--temp T] [--top-k K] [--top-p P] [--min-p P] [--seed S] [--json]
+  zhi next -m MODEL PROMPT [--top K] [--all] [--json]
+  zhi tokenize -m MODEL [--no-bos] [--json] TEXT
+  zhi info -m MODEL
+
+Run "zhi COMMAND --help" for a command's flags.
+`
+
+// command is one subcommand: its flags and what it does with them.
+type command struct {
+	name  string
+	short string
+	setup func(fs *pflag.FlagSet) func(args []string) error
+}
+
+var commands = []command{runCommand, nextCommand, tokenizeCommand, infoCommand}
+
+func main() {
+	if err := dispatch(os.Args[1:], os.Stdout); err != nil {
+		if errors.Is(err, pflag.ErrHelp) {
+			return
+		}
+		fmt.Fprintln(os.Stderr, "zhi: "+oneLine(err.Error()))
+		os.Exit(1)
+	}
+}
+
+func dispatch(args []string, stdout io.Writer) error {
+	if len(args) == 0 || args[0] == "help" || args[0] == "-h" || args[0] == "--help" {
+		fmt.Fprint(stdout, usage)
+		return nil
+	}
+	for _, c := range commands {
+		if c.name != args[0] {
+			continue
+		}
+		fs := pflag.NewFlagSet("zhi "+c.name, pflag.ContinueOnError)
+		fs.SetOutput(io.Discard)
+		fs.SortFlags = false
+		run := c.setup(fs)
+		if err := fs.Parse(args[1:]); err != nil {
+			if errors.Is(err, pflag.ErrHelp) {
+				fmt.Fprintf(stdout, "zhi %s: %s\n\nFlags:\n%s", c.name, c.short, fs.FlagUsages())
+			}
+			return err
+		}
+		return run(fs.Args())
+	}
+	return fmt.Errorf("unknown command %q (commands: run, next, tokenize, info)", args[0])
+}
+
+// oneLine keeps an error message to a single line, as a shell user expects.
+func oneLine(s string) string {
+	return strings.Join(strings.Fields(s), " ")
+}
+
+// parseTokenList reads --tokens "1,2,3".
+func parseTokenList(s string) ([]int32, error) {
+	var ids []int32
+	for _, f := range strings.Split(s, ",") {
+		f = strings.TrimSpace(f)
+		if f == "" {
+			continue
+		}
+		v, err := strconv.ParseInt(f, 10, 32)
+		if err != nil {
+			return nil, fmt.Errorf("--tokens: %q is not a token id", f)
+		}
+		ids = append(ids, int32(v))
+	}
+	if len(ids) == 0 {
+		return nil, fmt.Errorf("--tokens: no token ids given")
+	}
+	return ids, nil
+}

@@ -1,0 +1,133 @@
+// Package engine ties a model file to everything needed to use it: it opens
+// the GGUF, builds the network and the tokenizer, and runs prompts through
+// them to logits and generated text.
+package engine
+
+import (
+	"errors"
+	"fmt"
+	"os"
+
+	"zhi/gguf"
+	"zhi/model"
+	"zhi/tensor"
+	"zhi/tokenizer"
+)
+
+// DefaultContext caps the context of models trained on longer ones, so that
+// the KV cache of an 8B model with 128k context does not take 16 GiB by
+// default. The caller may ask for more.
+const DefaultContext = 4096
+
+// Options configure Open.
+type Options struct {
+	Threads int // worker threads; 0 means one per CPU
+	Context int // KV cache size in tokens; 0 means min(DefaultContext, trained context)
+}
+
+// Engine is an open model file: network, tokenizer and the threads that run
+// them.
+type Engine struct {
+	File      *gguf.File
+	Model     model.Model
+	Tokenizer *tokenizer.Tokenizer
+	Pool      *tensor.Pool
+	Context   int
+}
+
+// Open loads the model at path.
+func Open(path string, o Options) (*Engine, error) {
+	if _, err := os.Stat(path); err != nil {
+		if errors.Is(err, os.ErrNotExist) {
+			return nil, fmt.Errorf("model file %s does not exist", path)
+		}
+		return nil, err
+	}
+	f, err := gguf.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	e, err := fromFile(f, o)
+	if err != nil {
+		f.Close()
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	return e, nil
+}
+
+func fromFile(f *gguf.File, o Options) (*Engine, error) {
+	m, err := model.Load(f)
+	if err != nil {
+		return nil, err
+	}
+	tok, err := tokenizer.FromGGUF(f)
+	if err != nil {
+		return nil, err
+	}
+	if tok.VocabSize() != m.Config().VocabSize {
+		return nil, fmt.Errorf("tokenizer has %d tokens but the model's vocabulary has %d", tok.VocabSize(), m.Config().VocabSize)
+	}
+	ctx := o.Context
+	if ctx <= 0 {
+		ctx = min(DefaultContext, m.Config().ContextLength)
+	}
+	return &Engine{File: f, Model: m, Tokenizer: tok, Pool: tensor.NewPool(o.Threads), Context: ctx}, nil
+}
+
+// Close releases the file and the worker threads.
+func (e *Engine) Close() error {
+	e.Pool.Close()
+	return e.File.Close()
+}
+
+// NewSession starts an empty sequence with the engine's context size.
+func (e *Engine) NewSession() (*model.Session, error) {
+	return model.NewSession(e.Model, e.Context, e.Pool)
+}
+
+// Tokenize turns text into ids, adding BOS/EOS as the model's metadata asks
+// when addSpecial is set; special-token text such as <|eot_id|> becomes its
+// token, as in the reference's command-line tools.
+func (e *Engine) Tokenize(text string, addSpecial bool) []int32 {
+	return e.Tokenizer.Encode(text, addSpecial, true)
+}
+
+// checkPrompt refuses prompts that cannot be run.
+func (e *Engine) checkPrompt(tokens []int32) error {
+	if len(tokens) == 0 {
+		return fmt.Errorf("the prompt is empty")
+	}
+	if len(tokens) > e.Context {
+		return fmt.Errorf("the prompt has %d tokens, more than the context size of %d", len(tokens), e.Context)
+	}
+	vocab := e.Model.Config().VocabSize
+	for _, id := range tokens {
+		if id < 0 || int(id) >= vocab {
+			return fmt.Errorf("token id %d is outside the vocabulary (0..%d)", id, vocab-1)
+		}
+	}
+	return nil
+}
+
+// Logits runs the prompt in one batch and returns the logits after each
+// token when all is set, else after the last one only: one row of
+// VocabSize values per position.
+func (e *Engine) Logits(tokens []int32, all bool) ([][]float32, error) {
+	if err := e.checkPrompt(tokens); err != nil {
+		return nil, err
+	}
+	s, err := e.NewSession()
+	if err != nil {
+		return nil, err
+	}
+	flat, err := e.Model.Forward(s, tokens, all)
+	if err != nil {
+		return nil, err
+	}
+	vocab := e.Model.Config().VocabSize
+	rows := make([][]float32, len(flat)/vocab)
+	for i := range rows {
+		rows[i] = append([]float32(nil), flat[i*vocab:(i+1)*vocab]...)
+	}
+	return rows, nil
+}

@@ -1,0 +1,179 @@
+package model
+
+import (
+	"fmt"
+
+	"zhi/gguf"
+	"zhi/tensor"
+)
+
+// The Llama family: pre-norm decoder blocks of grouped-query attention with
+// rotary positions and a SwiGLU MLP. Llama 2 and 3, Mistral, TinyLlama and
+// Qwen2 are all this network; they differ in the knobs of family below.
+
+func init() {
+	register("llama", func(f *gguf.File, c *Config) (Model, error) {
+		return loadLlama(f, c, family{})
+	})
+}
+
+// family holds what sets one member of the Llama family apart.
+type family struct {
+	qkvBias  bool // the Q, K and V projections have biases (Qwen2)
+	neoxRope bool // RoPE pairs x[i] with x[i+d/2] instead of x[2i] with x[2i+1]
+}
+
+type llama struct {
+	c      *Config
+	fam    family
+	embed  *tensor.Matrix // token_embd: one row per token
+	norm   []float32      // output_norm
+	output *tensor.Matrix // output, or token_embd when tied
+	rope   rope
+	layers []llamaLayer
+}
+
+type llamaLayer struct {
+	attnNorm       []float32
+	wq, wk, wv, wo *tensor.Matrix
+	bq, bk, bv     []float32
+	ffnNorm        []float32
+	gate, up, down *tensor.Matrix
+}
+
+func loadLlama(f *gguf.File, c *Config, fam family) (*llama, error) {
+	w := &weights{f: f}
+	embd, ok := f.Tensor("token_embd.weight")
+	if !ok || len(embd.Shape) != 2 {
+		return nil, fmt.Errorf("tensor token_embd.weight is missing or not 2-D")
+	}
+	if c.VocabSize == 0 {
+		c.VocabSize = int(embd.Shape[1])
+	}
+	E, V, qDim, kvDim := c.Embedding, c.VocabSize, c.Heads*c.HeadDim, c.KVDim()
+	m := &llama{c: c, fam: fam}
+	m.embed = w.matrix("token_embd.weight", V, E)
+	m.norm = w.vector("output_norm.weight", E)
+	m.output = w.optionalMatrix("output.weight", V, E)
+	if m.output == nil {
+		m.output = m.embed
+	}
+	m.rope = rope{dims: c.RopeDim, base: c.RopeBase, scale: c.RopeScale, neox: fam.neoxRope,
+		freqs: w.optionalVector("rope_freqs.weight", c.RopeDim/2)}
+	m.layers = make([]llamaLayer, c.Layers)
+	for i := range m.layers {
+		p := fmt.Sprintf("blk.%d.", i)
+		l := &m.layers[i]
+		l.attnNorm = w.vector(p+"attn_norm.weight", E)
+		l.wq = w.matrix(p+"attn_q.weight", qDim, E)
+		l.wk = w.matrix(p+"attn_k.weight", kvDim, E)
+		l.wv = w.matrix(p+"attn_v.weight", kvDim, E)
+		l.wo = w.matrix(p+"attn_output.weight", E, qDim)
+		if fam.qkvBias {
+			l.bq = w.vector(p+"attn_q.bias", qDim)
+			l.bk = w.vector(p+"attn_k.bias", kvDim)
+			l.bv = w.vector(p+"attn_v.bias", kvDim)
+		}
+		l.ffnNorm = w.vector(p+"ffn_norm.weight", E)
+		l.gate = w.matrix(p+"ffn_gate.weight", c.FeedForward, E)
+		l.up = w.matrix(p+"ffn_up.weight", c.FeedForward, E)
+		l.down = w.matrix(p+"ffn_down.weight", E, c.FeedForward)
+	}
+	if w.err != nil {
+		return nil, w.err
+	}
+	return m, nil
+}
+
+func (m *llama) Config() *Config { return m.c }
+
+// Scratch buffer slots of a session.
+const (
+	slotX = iota
+	slotNormed
+	slotQ
+	slotK
+	slotV
+	slotAtt
+	slotOut
+	slotGate
+	slotUp
+	slotLogits
+	slotAttention
+)
+
+func (m *llama) Forward(s *Session, tokens []int32, all bool) ([]float32, error) {
+	c := m.c
+	n, pos0 := len(tokens), s.Cache.Len()
+	if n == 0 {
+		return nil, fmt.Errorf("no tokens to run")
+	}
+	if err := s.Cache.reserve(n); err != nil {
+		return nil, err
+	}
+	E, qDim, kvDim, F := c.Embedding, c.Heads*c.HeadDim, c.KVDim(), c.FeedForward
+	x := s.floats(slotX, n*E)
+	normed := s.floats(slotNormed, n*E)
+	q := s.floats(slotQ, n*qDim)
+	k := s.floats(slotK, n*kvDim)
+	v := s.floats(slotV, n*kvDim)
+	att := s.floats(slotAtt, n*qDim)
+	out := s.floats(slotOut, n*E)
+	gate := s.floats(slotGate, n*F)
+	up := s.floats(slotUp, n*F)
+
+	// Embedding: each token's row of token_embd.
+	for t, id := range tokens {
+		if id < 0 || int(id) >= c.VocabSize {
+			return nil, fmt.Errorf("token id %d is outside the vocabulary of %d", id, c.VocabSize)
+		}
+		m.embed.Row(int(id), x[t*E:(t+1)*E])
+	}
+
+	for li := range m.layers {
+		l := &m.layers[li]
+
+		// Attention: project, rotate, cache, attend, project back, add.
+		rmsNorm(normed, x, l.attnNorm, n, c.RMSEpsilon)
+		s.act.Set(normed, n, E)
+		l.wq.MulInto(s.Pool, q, &s.act)
+		l.wk.MulInto(s.Pool, k, &s.act)
+		l.wv.MulInto(s.Pool, v, &s.act)
+		if m.fam.qkvBias {
+			addBias(q, l.bq)
+			addBias(k, l.bk)
+			addBias(v, l.bv)
+		}
+		m.rope.apply(q, n, c.Heads, c.HeadDim, pos0)
+		m.rope.apply(k, n, c.KVHeads, c.HeadDim, pos0)
+		toF16(s.Cache.k[li][pos0*kvDim:(pos0+n)*kvDim], k)
+		toF16(s.Cache.v[li][pos0*kvDim:(pos0+n)*kvDim], v)
+		roundF16(q)
+		attention(s, li, q, att, n, c.Heads, c.KVHeads, c.HeadDim, pos0)
+		s.act.Set(att, n, qDim)
+		l.wo.MulInto(s.Pool, out, &s.act)
+		add(x, out)
+
+		// MLP: down(silu(gate(x)) * up(x)), added to the residual stream.
+		rmsNorm(normed, x, l.ffnNorm, n, c.RMSEpsilon)
+		s.act.Set(normed, n, E)
+		l.gate.MulInto(s.Pool, gate, &s.act)
+		l.up.MulInto(s.Pool, up, &s.act)
+		swiglu(gate, up)
+		s.act.Set(gate, n, F)
+		l.down.MulInto(s.Pool, out, &s.act)
+		add(x, out)
+	}
+	s.Cache.n += n
+
+	// Output: final norm and the vocabulary projection, for the rows asked.
+	rows := n
+	if !all {
+		x, rows = x[(n-1)*E:], 1
+	}
+	rmsNorm(normed, x, m.norm, rows, c.RMSEpsilon)
+	s.act.Set(normed, rows, E)
+	logits := s.floats(slotLogits, rows*c.VocabSize)
+	m.output.MulInto(s.Pool, logits, &s.act)
+	return logits, nil
+}

@@ -1,0 +1,145 @@
+package tensor
+
+// Block layout (ggml's block_iq4_nl): d F16 | qs [16]byte. Nibbles are placed
+// as in Q4_0; a nibble q stands for iq4nlValues[q]·d, levels spaced closer
+// near zero to fit the bell shape of weight distributions.
+const iq4nlBytes = 18
+
+// iq4nlValues is ggml's kvalues_iq4nl, in increasing order.
+var iq4nlValues = [16]int8{-127, -104, -83, -65, -49, -35, -22, -10, 1, 13, 25, 38, 53, 69, 89, 113}
+
+// iq4nlLevels holds iq4nlValues as float32 for the quantizer.
+var iq4nlLevels = func() (l [16]float32) {
+	for i, v := range iq4nlValues {
+		l[i] = float32(v)
+	}
+	return l
+}()
+
+// iq4nlSearch is how many scales either side of the plain one the quantizer
+// tries (the ntry of the reference's quantize_iq4_nl).
+const iq4nlSearch = 7
+
+func init() {
+	register(Ops{
+		Type:       IQ4_NL,
+		VecDotType: Q8_0,
+		ToFloat:    toFloatIQ4_NL,
+		Quantize:   quantizeIQ4_NL,
+		VecDot:     vecDotIQ4_NL,
+	})
+}
+
+// iq4nlIndex returns the index of the level nearest x, the upper one on a
+// tie (best_index_int8).
+func iq4nlIndex(x float32) byte {
+	// Callers pass a product: rounding it here keeps the compiler from fusing
+	// it into the subtractions below on FMA machines.
+	x = float32(x)
+	if x <= iq4nlLevels[0] {
+		return 0
+	}
+	if x >= iq4nlLevels[15] {
+		return 15
+	}
+	lo, hi := 0, 15
+	for hi-lo > 1 {
+		mid := (lo + hi) / 2
+		if x < iq4nlLevels[mid] {
+			hi = mid
+		} else {
+			lo = mid
+		}
+	}
+	if x-iq4nlLevels[lo] < iq4nlLevels[hi]-x {
+		return byte(lo)
+	}
+	return byte(hi)
+}
+
+// quantizeIQ4_NL encodes blocks as the reference's quantize_iq4_nl does
+// without an importance matrix (quantize_row_iq4_nl_impl with ntry 7).
+func quantizeIQ4_NL(src []float32, dst []byte) {
+	for i := range len(src) / legacyBlock {
+		x := src[i*legacyBlock : (i+1)*legacyBlock]
+		b := dst[i*iq4nlBytes : (i+1)*iq4nlBytes]
+		d := iq4nlScale(x)
+		storeF16(b, d)
+		id := inverse(d)
+		qs := b[2:iq4nlBytes]
+		for j := range qs {
+			qs[j] = iq4nlIndex(id*x[j]) | iq4nlIndex(id*x[j+16])<<4
+		}
+	}
+}
+
+// iq4nlScale chooses the scale of a block of 32 values as the reference
+// does: it maps the values to levels with 16 trial scales (peak/127, then
+// peak/(k-127) for k from -7 to 7), solves for the least-squares scale of
+// each mapping with errors weighted by x², and keeps the best fit.
+func iq4nlScale(xs []float32) float32 {
+	x := (*[legacyBlock]float32)(xs)
+	amax, peak := blockPeak(xs)
+	if amax < 1e-15 { // GROUP_MAX_EPS: an all-zero block
+		return 0
+	}
+	var weight [legacyBlock]float32
+	for j, v := range x {
+		weight[j] = v * v
+	}
+	sumqx, sumq2 := iq4nlFit(x, &weight, 1/(-peak/iq4nlLevels[0]))
+	var d float32
+	if sumq2 > 0 {
+		d = sumqx / sumq2
+	}
+	best := d * sumqx
+	for try := -iq4nlSearch; try <= iq4nlSearch; try++ {
+		sumqx, sumq2 := iq4nlFit(x, &weight, float32(try+int(iq4nlValues[0]))/peak)
+		if sumq2 > 0 && sumqx*sumqx > best*sumq2 {
+			d = sumqx / sumq2
+			best = d * sumqx
+		}
+	}
+	return d
+}
+
+// iq4nlFit maps x·id to the nearest levels q and returns Σw·q·x and Σw·q²,
+// from which the least-squares scale is their ratio.
+func iq4nlFit(x, weight *[legacyBlock]float32, id float32) (sumqx, sumq2 float32) {
+	for j, v := range x {
+		q := iq4nlLevels[iq4nlIndex(id*v)]
+		wq := weight[j] * q
+		// float32(...) keeps each product rounded before the addition, as
+		// in the reference, rather than fused with it.
+		sumqx += float32(wq * v)
+		sumq2 += float32(wq * q)
+	}
+	return sumqx, sumq2
+}
+
+func toFloatIQ4_NL(src []byte, dst []float32) {
+	for i := range len(dst) / legacyBlock {
+		b := src[i*iq4nlBytes : (i+1)*iq4nlBytes]
+		d := loadF16(b)
+		out := dst[i*legacyBlock : (i+1)*legacyBlock]
+		for j, q := range b[2:iq4nlBytes] {
+			out[j] = d * iq4nlLevels[q&15]
+			out[j+16] = d * iq4nlLevels[q>>4]
+		}
+	}
+}
+
+func vecDotIQ4_NL(n int, w, x []byte) float32 {
+	var sum float32
+	for i := range n / legacyBlock {
+		wb := w[i*iq4nlBytes : (i+1)*iq4nlBytes]
+		xb := x[i*q8_0Bytes : (i+1)*q8_0Bytes]
+		xq := xb[2:q8_0Bytes]
+		var s int32
+		for j, q := range wb[2:iq4nlBytes] {
+			s += int32(iq4nlValues[q&15])*int32(int8(xq[j])) + int32(iq4nlValues[q>>4])*int32(int8(xq[j+16]))
+		}
+		sum += float32(s) * (loadF16(wb) * loadF16(xb))
+	}
+	return sum
+}

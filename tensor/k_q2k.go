@@ -1,0 +1,139 @@
+package tensor
+
+import "encoding/binary"
+
+// Q2_K holds 256 values as 16 sub-blocks of 16, each with a 4-bit scale and a
+// 4-bit min: value = d·scale·q - dmin·min, q in [0, 3].
+//
+//	scales [16]byte  bytes 0-15   scale in the low nibble, min in the high
+//	qs     [64]byte  bytes 16-79  2-bit levels, see pack2Bits
+//	d      half      bytes 80-81
+//	dmin   half      bytes 82-83
+const (
+	q2KBytes = 84
+	q2KQs    = 16
+	q2KD     = 80
+	q2KDmin  = 82
+)
+
+func init() {
+	register(Ops{
+		Type:       Q2_K,
+		VecDotType: Q8_K,
+		ToFloat:    dequantizeQ2K,
+		Quantize:   quantizeQ2K,
+		VecDot:     vecDotQ2K,
+	})
+}
+
+func q2KBlock(b []byte, i int) *[q2KBytes]byte { return (*[q2KBytes]byte)(b[i*q2KBytes:]) }
+
+// quantizeQ2K is quantize_row_q2_K_ref.
+func quantizeQ2K(src []float32, dst []byte) {
+	const q4scale = 15
+	var (
+		L                [qkK]uint8
+		laux             [16]uint8
+		w                [16]float32
+		scales, mins     [16]float32
+		maxScale, maxMin float32
+	)
+	for i := range len(src) / qkK {
+		x := src[i*qkK : (i+1)*qkK]
+		b := q2KBlock(dst, i)
+		maxScale, maxMin = 0, 0
+		for j := range 16 {
+			xs := x[16*j : 16*j+16]
+			for l, v := range xs {
+				w[l] = abs32(v)
+			}
+			scales[j], mins[j] = makeQkx2Quants(xs, w[:], 3, L[16*j:16*j+16], laux[:], -0.5, 0.1, 15, true)
+			if scales[j] > maxScale {
+				maxScale = scales[j]
+			}
+			if mins[j] > maxMin {
+				maxMin = mins[j]
+			}
+		}
+		var d, dmin uint16
+		clear(b[:16])
+		if maxScale > 0 {
+			iscale := q4scale / maxScale
+			for j := range 16 {
+				b[j] = uint8(nearestInt(iscale * scales[j]))
+			}
+			d = F32ToF16(maxScale / q4scale)
+		}
+		if maxMin > 0 {
+			iscale := q4scale / maxMin
+			for j := range 16 {
+				b[j] |= uint8(nearestInt(iscale*mins[j])) << 4
+			}
+			dmin = F32ToF16(maxMin / q4scale)
+		}
+		binary.LittleEndian.PutUint16(b[q2KD:], d)
+		binary.LittleEndian.PutUint16(b[q2KDmin:], dmin)
+		fd, fdmin := F16ToF32(d), F16ToF32(dmin)
+		for j := range 16 {
+			sd := fd * float32(b[j]&0xF)
+			if sd == 0 {
+				continue
+			}
+			dm := fdmin * float32(b[j]>>4)
+			for l, v := range x[16*j : 16*j+16] {
+				L[16*j+l] = uint8(min(max(nearestInt((v+dm)/sd), 0), 3))
+			}
+		}
+		pack2Bits(&L, (*[64]byte)(b[q2KQs:]))
+	}
+}
+
+// dequantizeQ2K is dequantize_row_q2_K.
+func dequantizeQ2K(src []byte, dst []float32) {
+	for i := range len(dst) / qkK {
+		b := q2KBlock(src, i)
+		d, dmin := halfAt(b[q2KD:]), halfAt(b[q2KDmin:])
+		y := dst[i*qkK : (i+1)*qkK]
+		for k := range 16 { // sub-block k: 16 values from one 32-byte half
+			h, j, hi := k/8, k%8/2, k%2
+			sc := b[k]
+			dl, ml := d*float32(sc&0xF), dmin*float32(sc>>4)
+			q := b[q2KQs+32*h+16*hi : q2KQs+32*h+16*hi+16]
+			shift := 2 * j
+			out := y[16*k : 16*k+16]
+			for l, v := range q {
+				out[l] = float32(dl*float32(v>>shift&3)) - ml
+			}
+		}
+	}
+}
+
+// vecDotQ2K is ggml_vec_dot_q2_K_q8_K: integer sums per sub-block times the
+// sub-block scales, and the mins applied through the Q8_K partial sums.
+func vecDotQ2K(n int, w, x []byte) float32 {
+	var sumf float32
+	for i := range n / qkK {
+		b := q2KBlock(w, i)
+		y := q8KBlock(x, i)
+		var summs int32
+		for j := range 16 {
+			summs += q8KBsum(y, j) * int32(b[j]>>4)
+		}
+		var isum int32
+		for k := range 16 {
+			h, j, hi := k/8, k%8/2, k%2
+			q := (*[16]byte)(b[q2KQs+32*h+16*hi:])
+			q8 := (*[16]byte)(y[q8KQs+16*k:])
+			shift := 2 * j
+			var s int32
+			for l := range 16 {
+				s += int32(int8(q8[l])) * int32(q[l]>>shift&3)
+			}
+			isum += int32(b[k]&0xF) * s
+		}
+		yd := q8KScale(y)
+		dall, dmin := yd*halfAt(b[q2KD:]), yd*halfAt(b[q2KDmin:])
+		sumf += dall*float32(isum) - dmin*float32(summs)
+	}
+	return sumf
+}

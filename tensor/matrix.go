@@ -1,0 +1,108 @@
+package tensor
+
+import (
+	"fmt"
+	"unsafe"
+)
+
+// Matrix is a read-only weight matrix of Rows rows, each Cols values of type
+// Type stored one after another, as GGUF stores a 2-D tensor of shape
+// [Cols, Rows]. Data is usually a view of the memory-mapped file.
+type Matrix struct {
+	Type       Type
+	Rows, Cols int
+	Data       []byte
+	ops        *Ops
+	rowBytes   int
+}
+
+// NewMatrix checks that data holds rows×cols values of type t and that zhi can
+// compute with t.
+func NewMatrix(t Type, rows, cols int, data []byte) (*Matrix, error) {
+	ops, err := OpsFor(t)
+	if err != nil {
+		return nil, err
+	}
+	rowBytes, err := t.RowSize(cols)
+	if err != nil {
+		return nil, err
+	}
+	if rows <= 0 || len(data)/rowBytes < rows {
+		return nil, fmt.Errorf("%s matrix %dx%d needs %d bytes, have %d", t, rows, cols, rows*rowBytes, len(data))
+	}
+	return &Matrix{Type: t, Rows: rows, Cols: cols, Data: data[:rows*rowBytes], ops: ops, rowBytes: rowBytes}, nil
+}
+
+// Row dequantizes row r into dst[:Cols].
+func (m *Matrix) Row(r int, dst []float32) {
+	m.ops.ToFloat(m.Data[r*m.rowBytes:(r+1)*m.rowBytes], dst[:m.Cols])
+}
+
+// Activations are a batch of input rows converted to the types that weight
+// matrices multiply them in. Each conversion is done once per batch however
+// many matrices use it (the Q, K and V projections share their input).
+type Activations struct {
+	x     []float32
+	n     int
+	cols  int
+	conv  map[Type][]byte
+	valid map[Type]bool
+}
+
+// Set makes a the batch of n rows of cols values in x. x is read, not copied,
+// until the next Set.
+func (a *Activations) Set(x []float32, n, cols int) {
+	if a.conv == nil {
+		a.conv = map[Type][]byte{}
+		a.valid = map[Type]bool{}
+	}
+	a.x, a.n, a.cols = x[:n*cols], n, cols
+	clear(a.valid)
+}
+
+// as returns the batch converted to type t, one row after another.
+func (a *Activations) as(t Type, ops *Ops) []byte {
+	if t == F32 {
+		return unsafe.Slice((*byte)(unsafe.Pointer(unsafe.SliceData(a.x))), len(a.x)*4)
+	}
+	rowBytes, _ := t.RowSize(a.cols)
+	buf := a.conv[t]
+	if a.valid[t] {
+		return buf[:a.n*rowBytes]
+	}
+	if cap(buf) < a.n*rowBytes {
+		buf = make([]byte, a.n*rowBytes)
+	}
+	buf = buf[:a.n*rowBytes]
+	for i := 0; i < a.n; i++ {
+		ops.FromFloat(a.x[i*a.cols:(i+1)*a.cols], buf[i*rowBytes:(i+1)*rowBytes])
+	}
+	a.conv[t], a.valid[t] = buf, true
+	return buf
+}
+
+// MulInto computes out[i*m.Rows+r] = row r of m · row i of a for every row i
+// of the batch, splitting the weight rows across the pool. Each weight row is
+// read once per batch, which is what makes prompt processing cheaper per token
+// than generation.
+func (m *Matrix) MulInto(p *Pool, out []float32, a *Activations) {
+	if a.cols != m.Cols {
+		panic(fmt.Sprintf("tensor: matrix has %d columns, activations %d", m.Cols, a.cols))
+	}
+	vt := m.ops.VecDotType
+	vops, err := OpsFor(vt)
+	if err != nil {
+		panic(err)
+	}
+	xq := a.as(vt, vops)
+	xRow, _ := vt.RowSize(m.Cols)
+	n, rows, cols, dot := a.n, m.Rows, m.Cols, m.ops.VecDot
+	p.For(rows, 16, func(_, lo, hi int) {
+		for r := lo; r < hi; r++ {
+			w := m.Data[r*m.rowBytes : (r+1)*m.rowBytes]
+			for i := 0; i < n; i++ {
+				out[i*rows+r] = dot(cols, w, xq[i*xRow:(i+1)*xRow])
+			}
+		}
+	})
+}

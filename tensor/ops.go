@@ -1,0 +1,91 @@
+package tensor
+
+import "fmt"
+
+// Ops are the kernels of one tensor type. Every function works on whole blocks
+// and trusts its caller on lengths; the package-level wrappers check them.
+type Ops struct {
+	// Type is the type these kernels are for.
+	Type Type
+	// VecDotType is the type activations are converted to (with FromFloat of
+	// that type) before VecDot: the reference never multiplies quantized
+	// weights by float activations, and matching it needs the same rounding.
+	VecDotType Type
+	// ToFloat dequantizes len(dst)/BlockSize blocks from src.
+	ToFloat func(src []byte, dst []float32)
+	// Quantize encodes len(src)/BlockSize blocks with the reference's
+	// quantization algorithm for weights, producing the reference's bytes.
+	Quantize func(src []float32, dst []byte)
+	// FromFloat encodes activations the way the reference's CPU backend does
+	// before a matrix product. It may round differently from Quantize.
+	FromFloat func(src []float32, dst []byte)
+	// VecDot returns the dot product of n values, w in Type and x in
+	// VecDotType. Nil for types that are only ever activations.
+	VecDot func(n int, w, x []byte) float32
+}
+
+var opsTable = map[Type]*Ops{}
+
+// register installs the kernels of a type; each format's file calls it from
+// init. FromFloat defaults to Quantize.
+func register(o Ops) {
+	if o.FromFloat == nil {
+		o.FromFloat = o.Quantize
+	}
+	opsTable[o.Type] = &o
+}
+
+// OpsFor returns the kernels of t, or an error naming the type when zhi cannot
+// compute with it.
+func OpsFor(t Type) (*Ops, error) {
+	if o, ok := opsTable[t]; ok {
+		return o, nil
+	}
+	return nil, fmt.Errorf("tensor type %s is not supported", t)
+}
+
+// Supported reports whether zhi can compute with tensors of type t.
+func (t Type) Supported() bool {
+	_, ok := opsTable[t]
+	return ok
+}
+
+func checkLengths(t Type, nValues, nBytes int) error {
+	size, err := t.RowSize(nValues)
+	if err != nil {
+		return err
+	}
+	if nBytes < size {
+		return fmt.Errorf("%s: %d values need %d bytes, have %d", t, nValues, size, nBytes)
+	}
+	return nil
+}
+
+// Dequantize decodes len(dst) values of type t from src.
+func Dequantize(t Type, src []byte, dst []float32) error {
+	o, err := OpsFor(t)
+	if err != nil {
+		return err
+	}
+	if err := checkLengths(t, len(dst), len(src)); err != nil {
+		return err
+	}
+	o.ToFloat(src, dst)
+	return nil
+}
+
+// Quantize encodes src as type t into dst with the reference's algorithm.
+func Quantize(t Type, src []float32, dst []byte) error {
+	o, err := OpsFor(t)
+	if err != nil {
+		return err
+	}
+	if o.Quantize == nil {
+		return fmt.Errorf("quantizing to %s is not supported", t)
+	}
+	if err := checkLengths(t, len(src), len(dst)); err != nil {
+		return err
+	}
+	o.Quantize(src, dst)
+	return nil
+}

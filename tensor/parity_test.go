@@ -1,0 +1,99 @@
+package tensor_test
+
+import (
+	"bytes"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"zhi/gguf"
+	"zhi/tensor"
+)
+
+// sharedFile returns the path of a file of the shared reference data, which
+// lives in ../shared beside the repository. It skips the test when the file
+// is missing, or fails it when ZHI_REQUIRE_SHARED=1.
+func sharedFile(t *testing.T, rel string) string {
+	t.Helper()
+	dir, err := os.Getwd()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for {
+		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
+			break
+		}
+		parent := filepath.Dir(dir)
+		if parent == dir {
+			t.Fatal("no go.mod above the test directory")
+		}
+		dir = parent
+	}
+	path := filepath.Join(dir, "..", "shared", rel)
+	if _, err := os.Stat(path); err != nil {
+		if os.Getenv("ZHI_REQUIRE_SHARED") == "1" {
+			t.Fatalf("shared data: %v", err)
+		}
+		t.Skipf("shared data: %v", err)
+	}
+	return path
+}
+
+func openGGUF(t *testing.T, rel string) *gguf.File {
+	t.Helper()
+	f, err := gguf.Open(sharedFile(t, rel))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { f.Close() })
+	return f
+}
+
+// TestQuantizeMatchesReferenceFiles quantizes the weights of the F16 reference
+// model and compares the bytes with the reference's own quantized files of
+// the same weights, for every tensor in a format of this family.
+func TestQuantizeMatchesReferenceFiles(t *testing.T) {
+	ours := map[tensor.Type]bool{
+		tensor.Q4_0: true, tensor.Q4_1: true, tensor.Q5_0: true, tensor.Q5_1: true,
+		tensor.Q8_0: true, tensor.IQ4_NL: true,
+	}
+	source := openGGUF(t, "reference/tiny-llama-spm-f16.gguf")
+	for _, name := range []string{"q8_0", "q4_0", "q4_k_m"} {
+		t.Run(name, func(t *testing.T) {
+			quantized := openGGUF(t, "reference/tiny-llama-spm-"+name+".gguf")
+			compared := 0
+			for i := range quantized.Tensors {
+				ti := &quantized.Tensors[i]
+				if !ours[ti.Type] {
+					continue
+				}
+				src, ok := source.Tensor(ti.Name)
+				if !ok || src.Type != tensor.F16 {
+					t.Fatalf("%s: no F16 tensor of that name in the source model", ti.Name)
+				}
+				x := make([]float32, src.NumElements())
+				if err := tensor.Dequantize(tensor.F16, source.TensorData(src), x); err != nil {
+					t.Fatalf("%s: %v", ti.Name, err)
+				}
+				want := quantized.TensorData(ti)
+				got := make([]byte, len(want))
+				if err := tensor.Quantize(ti.Type, x, got); err != nil {
+					t.Fatalf("%s: %v", ti.Name, err)
+				}
+				if !bytes.Equal(got, want) {
+					bs := ti.Type.TypeSize()
+					for b := 0; b < len(want); b += bs {
+						if !bytes.Equal(got[b:b+bs], want[b:b+bs]) {
+							t.Errorf("%s (%s): block %d is\n%x, reference\n%x", ti.Name, ti.Type, b/bs, got[b:b+bs], want[b:b+bs])
+							break
+						}
+					}
+				}
+				compared++
+			}
+			if compared == 0 {
+				t.Fatal("no tensor of this family to compare")
+			}
+		})
+	}
+}

@@ -1,0 +1,66 @@
+package tensor
+
+// Block layout (ggml's block_q4_1): d F16 | m F16 | qs [16]byte. Nibbles are
+// placed as in Q4_0; a nibble q stands for q·d + m.
+const q4_1Bytes = 20
+
+func init() {
+	register(Ops{
+		Type:       Q4_1,
+		VecDotType: Q8_1,
+		ToFloat:    toFloatQ4_1,
+		Quantize:   quantizeQ4_1,
+		VecDot:     vecDotQ4_1,
+	})
+}
+
+func quantizeQ4_1(src []float32, dst []byte) {
+	for i := range len(src) / legacyBlock {
+		x := src[i*legacyBlock : (i+1)*legacyBlock]
+		b := dst[i*q4_1Bytes : (i+1)*q4_1Bytes]
+		lo, hi := blockMinMax(x)
+		d := (hi - lo) / 15
+		id := inverse(d)
+		storeF16(b, d)
+		storeF16(b[2:], lo)
+		qs := b[4:q4_1Bytes]
+		for j := range qs {
+			q0 := truncLevel(float32((x[j]-lo)*id), 0.5, 15)
+			q1 := truncLevel(float32((x[j+16]-lo)*id), 0.5, 15)
+			qs[j] = q0 | q1<<4
+		}
+	}
+}
+
+func toFloatQ4_1(src []byte, dst []float32) {
+	for i := range len(dst) / legacyBlock {
+		b := src[i*q4_1Bytes : (i+1)*q4_1Bytes]
+		d, m := loadF16(b), loadF16(b[2:])
+		// float32(...) keeps the product rounded before the addition, as
+		// in the reference, rather than fused with it.
+		out := dst[i*legacyBlock : (i+1)*legacyBlock]
+		for j, q := range b[4:q4_1Bytes] {
+			out[j] = float32(float32(q&15)*d) + m
+			out[j+16] = float32(float32(q>>4)*d) + m
+		}
+	}
+}
+
+// vecDotQ4_1 multiplies Q4_1 weights by Q8_1 activations. The offsets
+// contribute m·s per block (s being d·Σq of the activations), kept in a sum of
+// their own as the reference's x86 kernel does.
+func vecDotQ4_1(n int, w, x []byte) float32 {
+	var sum, offsets float32
+	for i := range n / legacyBlock {
+		wb := w[i*q4_1Bytes : (i+1)*q4_1Bytes]
+		xb := x[i*q8_1Bytes : (i+1)*q8_1Bytes]
+		xq := xb[4:q8_1Bytes]
+		var s int32
+		for j, q := range wb[4:q4_1Bytes] {
+			s += int32(q&15)*int32(int8(xq[j])) + int32(q>>4)*int32(int8(xq[j+16]))
+		}
+		sum += float32(s) * (loadF16(wb) * loadF16(xb))
+		offsets += loadF16(wb[2:]) * loadF16(xb[2:])
+	}
+	return sum + offsets
+}

@@ -1,0 +1,71 @@
+package tensor
+
+import "encoding/binary"
+
+// Block layout (ggml's block_q5_1): d F16 | m F16 | qh uint32 | qs [16]byte.
+// Bits are placed as in Q5_0; a 5-bit q stands for q·d + m.
+const q5_1Bytes = 24
+
+func init() {
+	register(Ops{
+		Type:       Q5_1,
+		VecDotType: Q8_1,
+		ToFloat:    toFloatQ5_1,
+		Quantize:   quantizeQ5_1,
+		VecDot:     vecDotQ5_1,
+	})
+}
+
+func quantizeQ5_1(src []float32, dst []byte) {
+	for i := range len(src) / legacyBlock {
+		x := src[i*legacyBlock : (i+1)*legacyBlock]
+		b := dst[i*q5_1Bytes : (i+1)*q5_1Bytes]
+		lo, hi := blockMinMax(x)
+		d := (hi - lo) / 31
+		id := inverse(d)
+		storeF16(b, d)
+		storeF16(b[2:], lo)
+		qs := b[8:q5_1Bytes]
+		var qh uint32
+		for j := range qs {
+			q0 := truncLevel(float32((x[j]-lo)*id), 0.5, 31)
+			q1 := truncLevel(float32((x[j+16]-lo)*id), 0.5, 31)
+			qh |= packQ5(j, q0, q1, qs)
+		}
+		binary.LittleEndian.PutUint32(b[4:], qh)
+	}
+}
+
+func toFloatQ5_1(src []byte, dst []float32) {
+	for i := range len(dst) / legacyBlock {
+		b := src[i*q5_1Bytes : (i+1)*q5_1Bytes]
+		d, m := loadF16(b), loadF16(b[2:])
+		qh := binary.LittleEndian.Uint32(b[4:])
+		out := dst[i*legacyBlock : (i+1)*legacyBlock]
+		for j, q := range b[8:q5_1Bytes] {
+			lo, hi := q5Levels(q, qh, j)
+			out[j] = float32(float32(lo)*d) + m
+			out[j+16] = float32(float32(hi)*d) + m
+		}
+	}
+}
+
+// vecDotQ5_1 multiplies Q5_1 weights by Q8_1 activations, with the offsets
+// summed apart as in vecDotQ4_1.
+func vecDotQ5_1(n int, w, x []byte) float32 {
+	var sum, offsets float32
+	for i := range n / legacyBlock {
+		wb := w[i*q5_1Bytes : (i+1)*q5_1Bytes]
+		xb := x[i*q8_1Bytes : (i+1)*q8_1Bytes]
+		qh := binary.LittleEndian.Uint32(wb[4:])
+		xq := xb[4:q8_1Bytes]
+		var s int32
+		for j, q := range wb[8:q5_1Bytes] {
+			lo, hi := q5Levels(q, qh, j)
+			s += lo*int32(int8(xq[j])) + hi*int32(int8(xq[j+16]))
+		}
+		sum += float32(s) * (loadF16(wb) * loadF16(xb))
+		offsets += loadF16(wb[2:]) * loadF16(xb[2:])
+	}
+	return sum + offsets
+}

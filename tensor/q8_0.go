@@ -1,0 +1,119 @@
+package tensor
+
+import "math"
+
+// Block layouts (ggml's block_q8_0 and block_q8_1):
+//
+//	Q8_0: d F16 | qs [32]int8             value j = qs[j]·d
+//	Q8_1: d F16 | s F16 | qs [32]int8     s = d·Σqs, for the offset of Q4_1/Q5_1
+const (
+	q8_0Bytes = 34
+	q8_1Bytes = 36
+)
+
+func init() {
+	register(Ops{
+		Type:       Q8_0,
+		VecDotType: Q8_0,
+		ToFloat:    toFloatQ8_0,
+		Quantize:   quantizeQ8_0,
+		FromFloat:  fromFloatQ8_0,
+		VecDot:     vecDotQ8_0,
+	})
+	// Q8_1 only ever holds activations, so it has no dot product of its own.
+	register(Ops{
+		Type:       Q8_1,
+		VecDotType: Q8_1,
+		ToFloat:    toFloatQ8_1,
+		Quantize:   quantizeQ8_1,
+		FromFloat:  fromFloatQ8_1,
+	})
+}
+
+// encodeQ8 scales a block so that its largest magnitude becomes ±127 and
+// stores the rounded values in qs. It returns the scale and the sum of the
+// stored values.
+//
+// The reference has two encoders that differ in rounding. The one that makes
+// model files (quantize_row_q8_0_ref) multiplies by 1/d and rounds halves away
+// from zero. The CPU backend's activation encoder (x86 quantize_row_q8_0)
+// multiplies by 127/amax and rounds halves to even (_mm256_round_ps);
+// activations selects it.
+func encodeQ8(x []float32, qs []byte, activations bool) (d float32, sum int32) {
+	amax := blockAbsMax(x)
+	d = amax / 127
+	id := inverse(d)
+	if activations {
+		id = 0
+		if amax != 0 {
+			id = 127 / amax
+		}
+	}
+	qs = qs[:len(x)]
+	for j, v := range x {
+		r := float64(v * id)
+		if activations {
+			r = math.RoundToEven(r)
+		} else {
+			r = math.Round(r)
+		}
+		q := int8(r)
+		qs[j] = byte(q)
+		sum += int32(q)
+	}
+	return d, sum
+}
+
+func quantizeQ8_0(src []float32, dst []byte)  { encodeQ8_0(src, dst, false) }
+func fromFloatQ8_0(src []float32, dst []byte) { encodeQ8_0(src, dst, true) }
+
+func encodeQ8_0(src []float32, dst []byte, activations bool) {
+	for i := range len(src) / legacyBlock {
+		b := dst[i*q8_0Bytes : (i+1)*q8_0Bytes]
+		d, _ := encodeQ8(src[i*legacyBlock:(i+1)*legacyBlock], b[2:], activations)
+		storeF16(b, d)
+	}
+}
+
+func quantizeQ8_1(src []float32, dst []byte)  { encodeQ8_1(src, dst, false) }
+func fromFloatQ8_1(src []float32, dst []byte) { encodeQ8_1(src, dst, true) }
+
+func encodeQ8_1(src []float32, dst []byte, activations bool) {
+	for i := range len(src) / legacyBlock {
+		b := dst[i*q8_1Bytes : (i+1)*q8_1Bytes]
+		d, sum := encodeQ8(src[i*legacyBlock:(i+1)*legacyBlock], b[4:], activations)
+		storeF16(b, d)
+		storeF16(b[2:], float32(sum)*d)
+	}
+}
+
+func toFloatQ8_0(src []byte, dst []float32) { decodeQ8(src, dst, q8_0Bytes) }
+func toFloatQ8_1(src []byte, dst []float32) { decodeQ8(src, dst, q8_1Bytes) }
+
+// decodeQ8 dequantizes Q8_0 or Q8_1 blocks of the given size: both end with
+// the 32 values and start with d.
+func decodeQ8(src []byte, dst []float32, blockBytes int) {
+	for i := range len(dst) / legacyBlock {
+		b := src[i*blockBytes : (i+1)*blockBytes]
+		d := loadF16(b)
+		out := dst[i*legacyBlock : (i+1)*legacyBlock]
+		for j, q := range b[blockBytes-legacyBlock:][:len(out)] {
+			out[j] = float32(int8(q)) * d
+		}
+	}
+}
+
+func vecDotQ8_0(n int, w, x []byte) float32 {
+	var sum float32
+	for i := range n / legacyBlock {
+		wb := w[i*q8_0Bytes : (i+1)*q8_0Bytes]
+		xb := x[i*q8_0Bytes : (i+1)*q8_0Bytes]
+		wq, xq := wb[2:], xb[2:q8_0Bytes]
+		var s int32
+		for j, q := range wq {
+			s += int32(int8(q)) * int32(int8(xq[j]))
+		}
+		sum += float32(s) * (loadF16(wb) * loadF16(xb))
+	}
+	return sum
+}
