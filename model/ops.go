@@ -86,8 +86,7 @@ func (r *rope) apply(x []float32, n, heads, headDim, pos0 int) {
 				a /= r.freqs[i]
 			}
 			a *= r.scale
-			cos[i] = float32(math.Cos(float64(a)))
-			sin[i] = float32(math.Sin(float64(a)))
+			sin[i], cos[i] = sincosf(a)
 			theta *= step
 		}
 		for h := 0; h < heads; h++ {

@@ -10,10 +10,12 @@ import (
 //
 // The quantizers reproduce the reference's C float code operation by
 // operation, so that they produce the reference's bytes. Every product that
-// feeds an addition is wrapped in float32(...): without it the Go compiler may
-// fuse the two into one multiply-add on arm64 and other FMA machines, which
-// rounds once instead of twice and changes the result. On amd64 the
-// conversions cost nothing.
+// feeds an addition, directly or through a variable, is wrapped in
+// float32(...): without it the Go compiler may fuse the two into one
+// multiply-add on arm64 and other FMA machines, which rounds once instead of
+// twice and changes the result. On amd64 the conversions cost nothing. (The
+// dot products need no such care: the reference's own SIMD kernels sum in
+// another order and with fused multiply-adds.)
 
 // qkK is the number of values in a super-block (QK_K).
 const qkK = 256
@@ -297,7 +299,7 @@ func quantizeScaleMinK(x []float32, nmax int32, rmin, rdelta float32, nstep int,
 		if sd == 0 {
 			continue
 		}
-		dm := fdmin * float32(lm[j])
+		dm := float32(fdmin * float32(lm[j]))
 		for i, v := range x[32*j : 32*j+32] {
 			L[32*j+i] = uint8(min(max(nearestInt((v+dm)/sd), 0), nmax))
 		}
@@ -315,4 +317,17 @@ func pack2Bits(L *[qkK]uint8, qs *[64]byte) {
 			qs[32*h+j] = l[j] | l[j+32]<<2 | l[j+64]<<4 | l[j+96]<<6
 		}
 	}
+}
+
+// dotLevels returns Σ a[i]·q8[i], the integer dot product of a run of
+// unpacked weight levels with Q8_K quants. The dot products unpack a
+// super-block's levels first and then call this once per sub-block, which
+// keeps both loops short and free of register spills.
+func dotLevels(a []int8, q8 []byte) int32 {
+	q8 = q8[:len(a)]
+	var s int32
+	for i, v := range a {
+		s += int32(v) * int32(int8(q8[i]))
+	}
+	return s
 }

@@ -79,7 +79,7 @@ func quantizeQ2K(src []float32, dst []byte) {
 			if sd == 0 {
 				continue
 			}
-			dm := fdmin * float32(b[j]>>4)
+			dm := float32(fdmin * float32(b[j]>>4))
 			for l, v := range x[16*j : 16*j+16] {
 				L[16*j+l] = uint8(min(max(nearestInt((v+dm)/sd), 0), 3))
 			}
@@ -97,7 +97,7 @@ func dequantizeQ2K(src []byte, dst []float32) {
 		for k := range 16 { // sub-block k: 16 values from one 32-byte half
 			h, j, hi := k/8, k%8/2, k%2
 			sc := b[k]
-			dl, ml := d*float32(sc&0xF), dmin*float32(sc>>4)
+			dl, ml := d*float32(sc&0xF), float32(dmin*float32(sc>>4))
 			q := b[q2KQs+32*h+16*hi : q2KQs+32*h+16*hi+16]
 			shift := 2 * j
 			out := y[16*k : 16*k+16]

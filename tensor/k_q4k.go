@@ -59,8 +59,8 @@ func dequantizeQ4K(src []byte, dst []float32) {
 		y := dst[i*qkK : (i+1)*qkK]
 		for g := range 4 {
 			q := b[q4KQs+32*g : q4KQs+32*g+32]
-			d1, m1 := d*float32(sc[2*g]), dmin*float32(m[2*g])
-			d2, m2 := d*float32(sc[2*g+1]), dmin*float32(m[2*g+1])
+			d1, m1 := d*float32(sc[2*g]), float32(dmin*float32(m[2*g]))
+			d2, m2 := d*float32(sc[2*g+1]), float32(dmin*float32(m[2*g+1]))
 			lo, hi := y[64*g:64*g+32], y[64*g+32:64*g+64]
 			for l, v := range q {
 				lo[l] = float32(d1*float32(v&0xF)) - m1

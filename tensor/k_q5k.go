@@ -58,8 +58,8 @@ func dequantizeQ5K(src []byte, dst []float32) {
 		y := dst[i*qkK : (i+1)*qkK]
 		for g := range 4 {
 			q := b[q5KQs+32*g : q5KQs+32*g+32]
-			d1, m1 := d*float32(sc[2*g]), dmin*float32(m[2*g])
-			d2, m2 := d*float32(sc[2*g+1]), dmin*float32(m[2*g+1])
+			d1, m1 := d*float32(sc[2*g]), float32(dmin*float32(m[2*g]))
+			d2, m2 := d*float32(sc[2*g+1]), float32(dmin*float32(m[2*g+1]))
 			lo, hi := y[64*g:64*g+32], y[64*g+32:64*g+64]
 			for l, v := range q {
 				h := qh[l] >> (2 * g)
@@ -72,24 +72,29 @@ func dequantizeQ5K(src []byte, dst []float32) {
 
 // vecDotQ5K is ggml_vec_dot_q5_K_q8_K.
 func vecDotQ5K(n int, w, x []byte) float32 {
-	var sumf float32
+	var (
+		sumf   float32
+		levels [qkK]int8
+	)
 	for i := range n / qkK {
 		b := q5KBlock(w, i)
 		y := q8KBlock(x, i)
 		d, dmin, sc, m := kScaleMinHeader(b[:])
 		qh := (*[32]byte)(b[q5KQh:])
-		var isum int32
 		for g := range 4 {
 			q := (*[32]byte)(b[q5KQs+32*g:])
-			q8lo := (*[32]byte)(y[q8KQs+64*g:])
-			q8hi := (*[32]byte)(y[q8KQs+64*g+32:])
-			var s1, s2 int32
+			lo := (*[32]int8)(levels[64*g:])
+			hi := (*[32]int8)(levels[64*g+32:])
+			shift := uint(2 * g)
 			for l := range 32 {
-				h := qh[l] >> (2 * g)
-				s1 += int32(int8(q8lo[l])) * int32(q[l]&0xF|h&1<<4)
-				s2 += int32(int8(q8hi[l])) * int32(q[l]>>4|h&2<<3)
+				h := qh[l] >> shift
+				lo[l] = int8(q[l]&0xF | h&1<<4)
+				hi[l] = int8(q[l]>>4 | h&2<<3)
 			}
-			isum += int32(sc[2*g])*s1 + int32(sc[2*g+1])*s2
+		}
+		var isum int32
+		for j := range 8 {
+			isum += int32(sc[j]) * dotLevels(levels[32*j:32*j+32], y[q8KQs+32*j:])
 		}
 		yd := q8KScale(y)
 		sumf += d*yd*float32(isum) - dmin*yd*float32(kMinSum(y, &m))

@@ -107,3 +107,33 @@ func TestReferencePrompts(t *testing.T) {
 		})
 	}
 }
+
+// TestEndOfGeneration checks the Llama 3 vocabulary's end-of-generation
+// set: EOS (<|end_of_text|>) and the tokens found by their text.
+func TestEndOfGeneration(t *testing.T) {
+	tok := loadShared(t, "vocab", "ggml-vocab-llama-bpe.gguf")
+	for _, tc := range []struct {
+		text string
+		eog  bool
+	}{
+		{"<|end_of_text|>", true}, {"<|eot_id|>", true}, {"<|eom_id|>", true},
+		{"<|begin_of_text|>", false}, {"<|start_header_id|>", false}, {"Hello", false},
+	} {
+		id, ok := tok.ids[tc.text]
+		if !ok {
+			t.Fatalf("no token %q", tc.text)
+		}
+		if got := tok.IsEOG(id); got != tc.eog {
+			t.Errorf("IsEOG(%q) = %v, want %v", tc.text, got, tc.eog)
+		}
+	}
+	if !tok.AddBOS() {
+		t.Error("AddBOS = false for the Llama 3 pre-tokenizer")
+	}
+	if got := tok.Encode("<|eot_id|>", false, true); !slices.Equal(got, []int32{128009}) {
+		t.Errorf("Encode(<|eot_id|>, parseSpecial) = %v", got)
+	}
+	if got := tok.Encode("<|eot_id|>", false, false); slices.Contains(got, 128009) {
+		t.Errorf("Encode(<|eot_id|>) without parseSpecial = %v", got)
+	}
+}

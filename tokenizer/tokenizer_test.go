@@ -188,8 +188,8 @@ func TestDecodeRuneLikeReference(t *testing.T) {
 		{"\x80a", []rune{utf8.RuneError, 'a'}},
 		{"\xC3", []rune{utf8.RuneError}},
 		{"\xE5\xA4a", []rune{utf8.RuneError, utf8.RuneError, 'a'}},
-		{"\xC0\x80", []rune{0}},              // overlong, accepted
-		{"\xED\xA0\x80", []rune{0xD800}},     // surrogate, accepted
+		{"\xC0\x80", []rune{0}},                                      // overlong, accepted
+		{"\xED\xA0\x80", []rune{0xD800}},                             // surrogate, accepted
 		{"\xF7\xBF\xBF\xBF", []rune{0xFFFD, 0xFFFD, 0xFFFD, 0xFFFD}}, // beyond U+10FFFF
 	} {
 		if got := decodeRunes(tc.in); !slices.Equal(got, tc.want) {

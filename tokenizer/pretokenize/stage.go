@@ -1,5 +1,7 @@
 package pretokenize
 
+import "unicode/utf8"
+
 // span is the text of one chunk as code points and their classes. Matchers
 // see only their chunk: a lookahead or an end anchor stops at its end, as
 // the reference engine's regex iterator does.
@@ -86,7 +88,8 @@ func (m matchAt) next(s span, from int) (int, int, bool) {
 // resplit applies st to each chunk, given as code point end offsets, and
 // returns the end offsets of the chunks it makes.
 func resplit(st stage, r []rune, c []class, ends []int) []int {
-	out := make([]int, 0, 2*len(ends))
+	// Chunks average a few code points; the hint saves most regrowth.
+	out := make([]int, 0, len(ends)+len(r)/4)
 	start := 0
 	for _, end := range ends {
 		s := span{r[start:end], c[start:end]}
@@ -120,27 +123,38 @@ func (p pipeline) Split(text string) []string {
 		return nil
 	}
 	t := classes()
+	ascii := &t.blocks[t.index[0]]
 	runes := make([]rune, 0, len(text))
 	cls := make([]class, 0, len(text))
-	offs := make([]int, 0, len(text)+1)
+	width := make([]uint8, 0, len(text)) // of each code point in bytes
 	for i := 0; i < len(text); {
+		if b := text[i]; b < utf8.RuneSelf {
+			runes = append(runes, rune(b))
+			cls = append(cls, ascii[b])
+			width = append(width, 1)
+			i++
+			continue
+		}
 		r, n := decodeRune(text[i:])
 		runes = append(runes, r)
 		cls = append(cls, t.of(r))
-		offs = append(offs, i)
+		width = append(width, uint8(n))
 		i += n
 	}
-	offs = append(offs, len(text))
 
 	ends := []int{len(runes)}
 	for _, st := range p {
 		ends = resplit(st, runes, cls, ends)
 	}
 	chunks := make([]string, len(ends))
-	start := 0
+	start, off := 0, 0
 	for i, end := range ends {
-		chunks[i] = text[offs[start]:offs[end]]
-		start = end
+		n := 0
+		for _, w := range width[start:end] {
+			n += int(w)
+		}
+		chunks[i] = text[off : off+n]
+		start, off = end, off+n
 	}
 	return chunks
 }
