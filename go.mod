@@ -3,6 +3,6 @@ module zhi
 go 1.26
 
 require (
-	github.com/dlclark/regexp2/v2 v2.13.0 // indirect
-	github.com/spf13/pflag v1.1.0 // indirect
+	github.com/dlclark/regexp2/v2 v2.13.0
+	github.com/spf13/pflag v1.1.0
 )

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"path/filepath"
 	"testing"
+	"zhi/internal/shared"
 )
 
 // TestRoundTripShared writes every shared GGUF file back through FromFile
@@ -13,7 +14,7 @@ import (
 func TestRoundTripShared(t *testing.T) {
 	var paths []string
 	for _, sub := range []string{"reference", "vocab"} {
-		m, err := filepath.Glob(filepath.Join(sharedDir(t, sub), "*.gguf"))
+		m, err := filepath.Glob(filepath.Join(shared.Path(t, sub), "*.gguf"))
 		if err != nil {
 			t.Fatal(err)
 		}

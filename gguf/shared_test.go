@@ -3,38 +3,7 @@ package gguf
 import (
 	"bytes"
 	"fmt"
-	"os"
-	"path/filepath"
-	"testing"
 )
-
-// sharedDir returns <repo>/../shared/sub, skipping the test when it is
-// missing unless ZHI_REQUIRE_SHARED=1.
-func sharedDir(t *testing.T, sub string) string {
-	t.Helper()
-	dir, err := os.Getwd()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			break
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			t.Fatal("go.mod not found above the test directory")
-		}
-		dir = parent
-	}
-	shared := filepath.Join(dir, "..", "shared", sub)
-	if _, err := os.Stat(shared); err != nil {
-		if os.Getenv("ZHI_REQUIRE_SHARED") == "1" {
-			t.Fatalf("shared data missing: %v", err)
-		}
-		t.Skipf("shared data missing: %v", err)
-	}
-	return shared
-}
 
 // diffFiles describes the first difference between two parsed files, or
 // returns nil. Tensor offsets are compared only if withOffsets is set: the

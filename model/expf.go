@@ -55,3 +55,5 @@ func expf512(x float32) float32 {
 	}
 	return float32(math.Ldexp(float64(j), int(n)))
 }
+
+func fma32(x, y, z float32) float32 { return float32(math.FMA(float64(x), float64(y), float64(z))) }

@@ -2,6 +2,7 @@ package model
 
 import (
 	"math"
+	"unsafe"
 
 	"zhi/tensor"
 )
@@ -160,48 +161,66 @@ func toF16(dst []uint16, src []float32) {
 	}
 }
 
+// kvPad is the multiple the reference rounds the number of cache cells an
+// attention looks at up to (n_kv); the cells past the sequence are masked.
+const kvPad = 256
+
 // attention computes, for each of the n new tokens and each query head, the
 // softmax-weighted sum of the cached values, with causal masking: token t at
-// position pos0+t sees positions 0…pos0+t. q is n rows of heads×headDim and
-// must already be rounded to F16; out receives the same shape.
+// position pos0+t sees positions 0…pos0+t. q is n rows of heads×headDim; out
+// receives the same shape.
+//
+// It follows the reference's attention without flash attention: the scores
+// are an F16 matrix product of the keys with the queries rounded to F16, the
+// probabilities are rounded to F16 and multiplied by the values as another
+// F16 matrix product, each summed like the reference's kernel for the batch
+// size (tinyBLAS for two or more tokens, ggml_vec_dot_f16 for one).
 func attention(s *Session, layer int, q, out []float32, n, heads, kvHeads, headDim, pos0 int) {
 	c := s.Cache
 	kCache, vCache := c.k[layer], c.v[layer]
 	kvDim := kvHeads * headDim
 	group := heads / kvHeads
-	scale := float32(1 / math.Sqrt(float64(headDim)))
+	scale := 1 / float32(math.Sqrt(float64(headDim)))
 	span := pos0 + n
-	padded := (span + kvPad - 1) / kvPad * kvPad
-	width := padded * (2 + headDim)
+	nKV := (span + kvPad - 1) / kvPad * kvPad
+	// Cells past the last position add exact zeros to every lane of every
+	// sum, so only as many as make whole rounds of the widest kernel count.
+	cells := min(nKV, (span+63)/64*64)
+	batch := n >= 2
+	dotKQ, dotKQV := tensor.DotF16, tensor.DotF16
+	if batch && tensor.BatchF16OK(nKV, headDim) {
+		dotKQ = tensor.DotF16Batch
+	}
+	if batch && tensor.BatchF16OK(headDim, nKV) {
+		dotKQV = tensor.DotF16Batch
+	}
+	width := cells + (2*cells+headDim+1)/2
 	scratch := s.floats(slotAttention, s.Pool.Threads()*width)
 	s.Pool.For(n*heads, 1, func(worker, lo, hi int) {
 		w := scratch[worker*width : (worker+1)*width]
-		scores, kf, vcol := w[:padded], w[padded:padded+headDim], w[padded+headDim:]
+		scores := w[:cells]
+		h16 := unsafe.Slice((*uint16)(unsafe.Pointer(&w[cells])), 2*cells+headDim)
+		probs, vcol, qh := h16[:cells], h16[cells:2*cells], h16[2*cells:]
 		for th := lo; th < hi; th++ {
 			t, h := th/heads, th%heads
 			kvOff := (h / group) * headDim
-			qh := q[(t*heads+h)*headDim : (t*heads+h+1)*headDim]
-			seen := scores[:pos0+t+1]
+			toF16(qh, q[(t*heads+h)*headDim:(t*heads+h+1)*headDim])
+			seen := pos0 + t + 1
 			for j := range seen {
-				k := kCache[j*kvDim+kvOff : j*kvDim+kvOff+headDim]
-				for d, kv := range k {
-					kf[d] = tensor.F16ToF32(kv)
-				}
-				seen[j] = dotF16(qh, kf) * scale
+				scores[j] = dotKQ(kCache[j*kvDim+kvOff:j*kvDim+kvOff+headDim], qh) * scale
 			}
-			for j := len(seen); j < padded; j++ {
+			for j := seen; j < cells; j++ {
 				scores[j] = float32(math.Inf(-1))
 			}
 			softmax(scores)
-			roundF16(scores)
+			toF16(probs, scores)
 			o := out[(t*heads+h)*headDim : (t*heads+h+1)*headDim]
-			vc := vcol[:padded]
+			clear(vcol[seen:])
 			for d := range o {
 				for j := range seen {
-					vc[j] = tensor.F16ToF32(vCache[j*kvDim+kvOff+d])
+					vcol[j] = vCache[j*kvDim+kvOff+d]
 				}
-				clear(vc[len(seen):])
-				o[d] = dotF16(scores, vc)
+				o[d] = dotKQV(vcol, probs)
 			}
 		}
 	})

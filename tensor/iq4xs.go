@@ -95,20 +95,21 @@ func dequantizeIQ4XS(src []byte, dst []float32) {
 func vecDotIQ4XS(n int, w, x []byte) float32 {
 	var sumf float32
 	for i := range n / qkK {
-		b := iq4xsBlock(w, i)
-		y := q8KBlock(x, i)
-		var isum int32
-		for ib := range qkK / 32 {
-			qs := (*[16]byte)(b[iq4xsQs+16*ib:])
-			q8 := (*[32]byte)(y[q8KQs+32*ib:])
-			var s int32
-			for j := range 16 {
-				s += int32(int8(q8[j]))*int32(iq4nlValues[qs[j]&0xF]) +
-					int32(int8(q8[j+16]))*int32(iq4nlValues[qs[j]>>4])
-			}
-			isum += iq4xsScale(b, ib) * s
-		}
-		sumf += halfAt(b[0:]) * q8KScale(y) * float32(isum)
+		sumf += dotIQ4XSBlock(iq4xsBlock(w, i), q8KBlock(x, i))
 	}
 	return sumf
+}
+
+func dotIQ4XSBlock(b *[iq4xsBytes]byte, y *[q8KBytes]byte) float32 {
+	var isum int32
+	for ib := range qkK / 32 {
+		qs := (*[16]byte)(b[iq4xsQs+16*ib:])
+		xs := (*[32]byte)(y[q8KQs+32*ib:])
+		var s int32
+		for j, v := range qs {
+			s += int32(int8(xs[j]))*int32(iq4nlValues[v&0xF]) + int32(int8(xs[j+16]))*int32(iq4nlValues[v>>4])
+		}
+		isum += iq4xsScale(b, ib) * s
+	}
+	return halfAt(b[0:]) * q8KScale(y) * float32(isum)
 }

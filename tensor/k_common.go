@@ -318,16 +318,3 @@ func pack2Bits(L *[qkK]uint8, qs *[64]byte) {
 		}
 	}
 }
-
-// dotLevels returns Σ a[i]·q8[i], the integer dot product of a run of
-// unpacked weight levels with Q8_K quants. The dot products unpack a
-// super-block's levels first and then call this once per sub-block, which
-// keeps both loops short and free of register spills.
-func dotLevels(a []int8, q8 []byte) int32 {
-	q8 = q8[:len(a)]
-	var s int32
-	for i, v := range a {
-		s += int32(v) * int32(int8(q8[i]))
-	}
-	return s
-}

@@ -113,27 +113,34 @@ func dequantizeQ2K(src []byte, dst []float32) {
 func vecDotQ2K(n int, w, x []byte) float32 {
 	var sumf float32
 	for i := range n / qkK {
-		b := q2KBlock(w, i)
-		y := q8KBlock(x, i)
-		var summs int32
-		for j := range 16 {
-			summs += q8KBsum(y, j) * int32(b[j]>>4)
-		}
-		var isum int32
-		for k := range 16 {
-			h, j, hi := k/8, k%8/2, k%2
-			q := (*[16]byte)(b[q2KQs+32*h+16*hi:])
-			q8 := (*[16]byte)(y[q8KQs+16*k:])
-			shift := 2 * j
-			var s int32
-			for l := range 16 {
-				s += int32(int8(q8[l])) * int32(q[l]>>shift&3)
-			}
-			isum += int32(b[k]&0xF) * s
-		}
-		yd := q8KScale(y)
-		dall, dmin := yd*halfAt(b[q2KD:]), yd*halfAt(b[q2KDmin:])
-		sumf += dall*float32(isum) - dmin*float32(summs)
+		sumf += dotQ2KBlock(q2KBlock(w, i), q8KBlock(x, i))
 	}
 	return sumf
+}
+
+func dotQ2KBlock(b *[q2KBytes]byte, y *[q8KBytes]byte) float32 {
+	var isum, summs int32
+	for j := range 16 {
+		summs += q8KBsum(y, j) * int32(b[j]>>4)
+	}
+	// Byte l of each 32-byte half holds values l, l+32, l+64 and l+96 of the
+	// half's 128; each 16 bytes cover one sub-block of each.
+	for h := range 2 {
+		for r := range 2 {
+			q := (*[16]byte)(b[q2KQs+32*h+16*r:])
+			xs := (*[112]byte)(y[q8KQs+128*h+16*r:])
+			var s0, s1, s2, s3 int32
+			for l, v := range q {
+				s0 += int32(int8(xs[l])) * int32(v&3)
+				s1 += int32(int8(xs[l+32])) * int32(v>>2&3)
+				s2 += int32(int8(xs[l+64])) * int32(v>>4&3)
+				s3 += int32(int8(xs[l+96])) * int32(v>>6)
+			}
+			sc := b[8*h+r:]
+			isum += int32(sc[0]&0xF)*s0 + int32(sc[2]&0xF)*s1 + int32(sc[4]&0xF)*s2 + int32(sc[6]&0xF)*s3
+		}
+	}
+	yd := q8KScale(y)
+	dall, dmin := yd*halfAt(b[q2KD:]), yd*halfAt(b[q2KDmin:])
+	return dall*float32(isum) - dmin*float32(summs)
 }

@@ -123,27 +123,34 @@ func dequantizeQ3K(src []byte, dst []float32) {
 func vecDotQ3K(n int, w, x []byte) float32 {
 	var sumf float32
 	for i := range n / qkK {
-		b := q3KBlock(w, i)
-		y := q8KBlock(x, i)
-		sc := unpackQ3KScales((*[12]byte)(b[q3KScales:]))
-		var isum int32
-		for k := range 16 {
-			h, j, hi := k/8, k%8/2, k%2
-			shift, bit := 2*j, byte(1)<<(4*h+j)
-			q := (*[16]byte)(b[q3KQs+32*h+16*hi:])
-			hm := (*[16]byte)(b[16*hi:])
-			q8 := (*[16]byte)(y[q8KQs+16*k:])
-			var s int32
-			for l := range 16 {
-				lv := int32(q[l] >> shift & 3)
-				if hm[l]&bit == 0 {
-					lv -= 4
-				}
-				s += int32(int8(q8[l])) * lv
-			}
-			isum += int32(sc[k]) * s
-		}
-		sumf += halfAt(b[q3KD:]) * q8KScale(y) * float32(isum)
+		sumf += dotQ3KBlock(q3KBlock(w, i), q8KBlock(x, i))
 	}
 	return sumf
+}
+
+func dotQ3KBlock(b *[q3KBytes]byte, y *[q8KBytes]byte) float32 {
+	sc := unpackQ3KScales((*[12]byte)(b[q3KScales:]))
+	var isum int32
+	// As in Q2_K, byte l of a 32-byte half of qs holds values l, l+32, l+64
+	// and l+96 of the half; their high bits are bits 4h … 4h+3 of hmask byte
+	// l. A clear high bit makes the level 4 lower.
+	for h := range 2 {
+		shift := uint(4*h) & 7
+		for r := range 2 {
+			q := (*[16]byte)(b[q3KQs+32*h+16*r:])
+			hm := (*[16]byte)(b[16*r:])
+			xs := (*[112]byte)(y[q8KQs+128*h+16*r:])
+			var s0, s1, s2, s3 int32
+			for l, v := range q {
+				low := int32(^hm[l] >> shift)
+				s0 += int32(int8(xs[l])) * (int32(v&3) - low&1<<2)
+				s1 += int32(int8(xs[l+32])) * (int32(v>>2&3) - low&2<<1)
+				s2 += int32(int8(xs[l+64])) * (int32(v>>4&3) - low&4)
+				s3 += int32(int8(xs[l+96])) * (int32(v>>6) - low&8>>1)
+			}
+			k := 8*h + r
+			isum += int32(sc[k])*s0 + int32(sc[k+2])*s1 + int32(sc[k+4])*s2 + int32(sc[k+6])*s3
+		}
+	}
+	return halfAt(b[q3KD:]) * q8KScale(y) * float32(isum)
 }

@@ -85,23 +85,24 @@ func kMinSum(y *[q8KBytes]byte, m *[8]uint8) int32 {
 func vecDotQ4K(n int, w, x []byte) float32 {
 	var sumf float32
 	for i := range n / qkK {
-		b := q4KBlock(w, i)
-		y := q8KBlock(x, i)
-		d, dmin, sc, m := kScaleMinHeader(b[:])
-		var isum int32
-		for g := range 4 {
-			q := (*[32]byte)(b[q4KQs+32*g:])
-			q8lo := (*[32]byte)(y[q8KQs+64*g:])
-			q8hi := (*[32]byte)(y[q8KQs+64*g+32:])
-			var s1, s2 int32
-			for l := range 32 {
-				s1 += int32(int8(q8lo[l])) * int32(q[l]&0xF)
-				s2 += int32(int8(q8hi[l])) * int32(q[l]>>4)
-			}
-			isum += int32(sc[2*g])*s1 + int32(sc[2*g+1])*s2
-		}
-		yd := q8KScale(y)
-		sumf += d*yd*float32(isum) - dmin*yd*float32(kMinSum(y, &m))
+		sumf += dotQ4KBlock(q4KBlock(w, i), q8KBlock(x, i))
 	}
 	return sumf
+}
+
+func dotQ4KBlock(b *[q4KBytes]byte, y *[q8KBytes]byte) float32 {
+	d, dmin, sc, m := kScaleMinHeader(b[:])
+	var isum int32
+	for g := range 4 {
+		q := (*[32]byte)(b[q4KQs+32*g:])
+		xs := (*[64]byte)(y[q8KQs+64*g:])
+		var s1, s2 int32
+		for l, v := range q {
+			s1 += int32(int8(xs[l])) * int32(v&0xF)
+			s2 += int32(int8(xs[l+32])) * int32(v>>4)
+		}
+		isum += int32(sc[2*g])*s1 + int32(sc[2*g+1])*s2
+	}
+	yd := q8KScale(y)
+	return d*yd*float32(isum) - dmin*yd*float32(kMinSum(y, &m))
 }

@@ -72,32 +72,29 @@ func dequantizeQ5K(src []byte, dst []float32) {
 
 // vecDotQ5K is ggml_vec_dot_q5_K_q8_K.
 func vecDotQ5K(n int, w, x []byte) float32 {
-	var (
-		sumf   float32
-		levels [qkK]int8
-	)
+	var sumf float32
 	for i := range n / qkK {
-		b := q5KBlock(w, i)
-		y := q8KBlock(x, i)
-		d, dmin, sc, m := kScaleMinHeader(b[:])
-		qh := (*[32]byte)(b[q5KQh:])
-		for g := range 4 {
-			q := (*[32]byte)(b[q5KQs+32*g:])
-			lo := (*[32]int8)(levels[64*g:])
-			hi := (*[32]int8)(levels[64*g+32:])
-			shift := uint(2 * g)
-			for l := range 32 {
-				h := qh[l] >> shift
-				lo[l] = int8(q[l]&0xF | h&1<<4)
-				hi[l] = int8(q[l]>>4 | h&2<<3)
-			}
-		}
-		var isum int32
-		for j := range 8 {
-			isum += int32(sc[j]) * dotLevels(levels[32*j:32*j+32], y[q8KQs+32*j:])
-		}
-		yd := q8KScale(y)
-		sumf += d*yd*float32(isum) - dmin*yd*float32(kMinSum(y, &m))
+		sumf += dotQ5KBlock(q5KBlock(w, i), q8KBlock(x, i))
 	}
 	return sumf
+}
+
+func dotQ5KBlock(b *[q5KBytes]byte, y *[q8KBytes]byte) float32 {
+	d, dmin, sc, m := kScaleMinHeader(b[:])
+	qh := (*[32]byte)(b[q5KQh:])
+	var isum int32
+	for g := range 4 {
+		q := (*[32]byte)(b[q5KQs+32*g:])
+		xs := (*[64]byte)(y[q8KQs+64*g:])
+		shift := uint(2*g) & 7
+		var s1, s2 int32
+		for l, v := range q {
+			h := qh[l] >> shift
+			s1 += int32(int8(xs[l])) * int32(v&0xF|h&1<<4)
+			s2 += int32(int8(xs[l+32])) * int32(v>>4|h&2<<3)
+		}
+		isum += int32(sc[2*g])*s1 + int32(sc[2*g+1])*s2
+	}
+	yd := q8KScale(y)
+	return d*yd*float32(isum) - dmin*yd*float32(kMinSum(y, &m))
 }

@@ -119,28 +119,29 @@ func dequantizeQ6K(src []byte, dst []float32) {
 func vecDotQ6K(n int, w, x []byte) float32 {
 	var sumf float32
 	for i := range n / qkK {
-		b := q6KBlock(w, i)
-		y := q8KBlock(x, i)
-		var isum int32
-		for h := range 2 {
-			ql := (*[64]byte)(b[64*h:])
-			qh := (*[32]byte)(b[q6KQh+32*h:])
-			sc := (*[8]byte)(b[q6KScales+8*h:])
-			q8 := (*[128]byte)(y[q8KQs+128*h:])
-			for half := range 2 {
-				var s1, s2, s3, s4 int32
-				for l := 16 * half; l < 16*half+16; l++ {
-					q1, q2, q3, q4 := q6KLevels(ql[l], ql[l+32], qh[l])
-					s1 += int32(int8(q8[l])) * q1
-					s2 += int32(int8(q8[l+32])) * q2
-					s3 += int32(int8(q8[l+64])) * q3
-					s4 += int32(int8(q8[l+96])) * q4
-				}
-				isum += int32(int8(sc[half]))*s1 + int32(int8(sc[half+2]))*s2 +
-					int32(int8(sc[half+4]))*s3 + int32(int8(sc[half+6]))*s4
-			}
-		}
-		sumf += halfAt(b[q6KD:]) * q8KScale(y) * float32(isum)
+		sumf += dotQ6KBlock(q6KBlock(w, i), q8KBlock(x, i))
 	}
 	return sumf
+}
+
+func dotQ6KBlock(b *[q6KBytes]byte, y *[q8KBytes]byte) float32 {
+	var isum int32
+	for h := range 2 {
+		for r := range 2 {
+			ql := (*[48]byte)(b[64*h+16*r:])
+			qh := (*[16]byte)(b[q6KQh+32*h+16*r:])
+			xs := (*[112]byte)(y[q8KQs+128*h+16*r:])
+			var s1, s2, s3, s4 int32
+			for l, hb := range qh {
+				q1, q2, q3, q4 := q6KLevels(ql[l], ql[l+32], hb)
+				s1 += int32(int8(xs[l])) * q1
+				s2 += int32(int8(xs[l+32])) * q2
+				s3 += int32(int8(xs[l+64])) * q3
+				s4 += int32(int8(xs[l+96])) * q4
+			}
+			sc := b[q6KScales+8*h+r:]
+			isum += int32(int8(sc[0]))*s1 + int32(int8(sc[2]))*s2 + int32(int8(sc[4]))*s3 + int32(int8(sc[6]))*s4
+		}
+	}
+	return halfAt(b[q6KD:]) * q8KScale(y) * float32(isum)
 }

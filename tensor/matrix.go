@@ -23,6 +23,9 @@ func NewMatrix(t Type, rows, cols int, data []byte) (*Matrix, error) {
 	if err != nil {
 		return nil, err
 	}
+	if ops.VecDot == nil {
+		return nil, fmt.Errorf("%s is an activation type, not a weight type", t)
+	}
 	rowBytes, err := t.RowSize(cols)
 	if err != nil {
 		return nil, err
@@ -97,6 +100,9 @@ func (m *Matrix) MulInto(p *Pool, out []float32, a *Activations) {
 	xq := a.as(vt, vops)
 	xRow, _ := vt.RowSize(m.Cols)
 	n, rows, cols, dot := a.n, m.Rows, m.Cols, m.ops.VecDot
+	if n >= 2 && m.ops.BatchDot != nil && BatchF16OK(rows, cols) {
+		dot = m.ops.BatchDot
+	}
 	p.For(rows, 16, func(_, lo, hi int) {
 		for r := lo; r < hi; r++ {
 			w := m.Data[r*m.rowBytes : (r+1)*m.rowBytes]

@@ -22,6 +22,10 @@ type Ops struct {
 	// VecDot returns the dot product of n values, w in Type and x in
 	// VecDotType. Nil for types that are only ever activations.
 	VecDot func(n int, w, x []byte) float32
+	// BatchDot, when set, is the dot product the reference uses instead of
+	// VecDot when it multiplies the matrix by two or more activation rows
+	// at once and the matrix's shape suits it (see Matrix.MulInto).
+	BatchDot func(n int, w, x []byte) float32
 }
 
 var opsTable = map[Type]*Ops{}

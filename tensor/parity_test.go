@@ -2,46 +2,16 @@ package tensor_test
 
 import (
 	"bytes"
-	"os"
-	"path/filepath"
 	"testing"
+	"zhi/internal/shared"
 
 	"zhi/gguf"
 	"zhi/tensor"
 )
 
-// sharedFile returns the path of a file of the shared reference data, which
-// lives in ../shared beside the repository. It skips the test when the file
-// is missing, or fails it when ZHI_REQUIRE_SHARED=1.
-func sharedFile(t *testing.T, rel string) string {
-	t.Helper()
-	dir, err := os.Getwd()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			break
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			t.Fatal("no go.mod above the test directory")
-		}
-		dir = parent
-	}
-	path := filepath.Join(dir, "..", "shared", rel)
-	if _, err := os.Stat(path); err != nil {
-		if os.Getenv("ZHI_REQUIRE_SHARED") == "1" {
-			t.Fatalf("shared data: %v", err)
-		}
-		t.Skipf("shared data: %v", err)
-	}
-	return path
-}
-
 func openGGUF(t *testing.T, rel string) *gguf.File {
 	t.Helper()
-	f, err := gguf.Open(sharedFile(t, rel))
+	f, err := gguf.Open(shared.Path(t, rel))
 	if err != nil {
 		t.Fatal(err)
 	}

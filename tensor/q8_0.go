@@ -103,17 +103,23 @@ func decodeQ8(src []byte, dst []float32, blockBytes int) {
 	}
 }
 
+// vecDotQ8_0 sums as the reference's AVX2 kernels do (ggml_vec_dot_q8_0_q8_0
+// and tinyBLAS_Q0_AVX, alike): each of eight lanes holds the integer sum of
+// four neighbouring products of a block and accumulates it, scaled by the
+// product of the two block scales, with a fused multiply-add.
 func vecDotQ8_0(n int, w, x []byte) float32 {
-	var sum float32
+	var acc [8]float32
 	for i := range n / legacyBlock {
 		wb := w[i*q8_0Bytes : (i+1)*q8_0Bytes]
 		xb := x[i*q8_0Bytes : (i+1)*q8_0Bytes]
-		wq, xq := wb[2:], xb[2:q8_0Bytes]
-		var s int32
-		for j, q := range wq {
-			s += int32(int8(q)) * int32(int8(xq[j]))
+		d := loadF16(wb) * loadF16(xb)
+		wq, xq := wb[2:q8_0Bytes], xb[2:q8_0Bytes]
+		for l := range acc {
+			j := 4 * l
+			s := int32(int8(wq[j]))*int32(int8(xq[j])) + int32(int8(wq[j+1]))*int32(int8(xq[j+1])) +
+				int32(int8(wq[j+2]))*int32(int8(xq[j+2])) + int32(int8(wq[j+3]))*int32(int8(xq[j+3]))
+			acc[l] = fma32(d, float32(s), acc[l])
 		}
-		sum += float32(s) * (loadF16(wb) * loadF16(xb))
 	}
-	return sum
+	return sum8(&acc)
 }

@@ -5,6 +5,7 @@ package tokenizer
 import (
 	"sort"
 	"unicode/utf8"
+	"zhi/tokenizer/pretokenize"
 )
 
 // The reference engine decodes UTF-8 its own way: it accepts overlong forms
@@ -25,49 +26,11 @@ func seqLen(b byte) int {
 	return 1
 }
 
-// decodeRune decodes the code point at the start of s as the reference does
-// and returns it with its length. An undecodable byte gives U+FFFD, length 1.
-func decodeRune(s string) (rune, int) {
-	b := s[0]
-	if b < 0x80 {
-		return rune(b), 1
-	}
-	var n int
-	var r rune
-	switch {
-	case b&0x40 == 0:
-		return utf8.RuneError, 1
-	case b&0x20 == 0:
-		n, r = 2, rune(b&0x1F)
-	case b&0x10 == 0:
-		n, r = 3, rune(b&0x0F)
-	case b&0x08 == 0:
-		n, r = 4, rune(b&0x07)
-	default:
-		return utf8.RuneError, 1
-	}
-	if len(s) < n {
-		return utf8.RuneError, 1
-	}
-	for i := 1; i < n; i++ {
-		if s[i]&0xC0 != 0x80 {
-			return utf8.RuneError, 1
-		}
-		r = r<<6 | rune(s[i]&0x3F)
-	}
-	if r > utf8.MaxRune {
-		// The reference throws on such a code point later; U+FFFD keeps
-		// going with the nearest sensible meaning.
-		return utf8.RuneError, 1
-	}
-	return r, n
-}
-
-// decodeRunes splits s into code points with decodeRune.
+// decodeRunes splits s into code points as the reference does.
 func decodeRunes(s string) []rune {
 	out := make([]rune, 0, len(s))
 	for len(s) > 0 {
-		r, n := decodeRune(s)
+		r, n := pretokenize.DecodeRune(s)
 		out = append(out, r)
 		s = s[n:]
 	}
@@ -96,7 +59,7 @@ func sanitizeUTF8(s string) string {
 	}
 	out := make([]byte, 0, len(s)+8)
 	for len(s) > 0 {
-		r, n := decodeRune(s)
+		r, n := pretokenize.DecodeRune(s)
 		out = appendRune(out, r)
 		s = s[n:]
 	}

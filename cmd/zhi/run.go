@@ -51,6 +51,9 @@ var runCommand = command{
 			if err != nil {
 				return err
 			}
+			if n == 0 {
+				return fmt.Errorf("-n 0 asks for no tokens: give a count, or -1 for no limit")
+			}
 			p.RepeatPenalty, p.RepeatLastN = penalty, lastN
 			p.Seed = uint64(seed)
 			if seed < 0 {

@@ -1,7 +1,6 @@
 package pretokenize
 
 import (
-	"fmt"
 	"math/rand/v2"
 	"slices"
 	"strings"
@@ -228,7 +227,7 @@ func referenceSplit(t testing.TB, name, text string) []string {
 	var cps []rune
 	var offs []int
 	for i := 0; i < len(text); {
-		r, n := decodeRune(text[i:])
+		r, n := DecodeRune(text[i:])
 		cps = append(cps, r)
 		offs = append(offs, i)
 		i += n
@@ -355,10 +354,4 @@ func TestAgainstReferenceRegexes(t *testing.T) {
 			}
 		})
 	}
-}
-
-func ExampleNew() {
-	sp, _ := New("llama-bpe")
-	fmt.Printf("%q\n", sp.Split("I'M here: 1234567 tokens!\n\n"))
-	// Output: ["I" "'M" " here" ":" " " "123" "456" "7" " tokens" "!\n\n"]
 }

@@ -25,7 +25,9 @@ import (
 	"strings"
 )
 
-// Splitter splits text into the chunks BPE merges within.
+// Splitter splits text into the chunks BPE merges within. The chunks are
+// non-empty substrings of the text that make it up in order. Splitters are
+// safe for concurrent use.
 type Splitter interface {
 	Split(text string) []string
 }
@@ -148,10 +150,10 @@ var definitions = []struct {
 		names: []string{"deepseek-llm"},
 		stages: pipeline{
 			one(isNewline),
-			prefixedRun(isSpace, inSet(deepseekLetters)),
-			prefixedRun(isSpace, inSet(deepseekPunct)),
+			prefixedRun(isSpace, deepseekLetters.has),
+			prefixedRun(isSpace, deepseekPunct.has),
 			trailingSpace{},
-			run(inSet(deepseekCJK), 0),
+			run(deepseekCJK.has, 0),
 			run(isNumber, 0),
 		},
 	},
@@ -162,14 +164,14 @@ var definitions = []struct {
 			one(isNewline),
 			prefixedRun(isSpace, isLetter),
 			prefixedRun(isSpace, isPunct),
-			run(inSet(deepseekCJK), 0),
+			run(deepseekCJK.has, 0),
 			one(isNumber),
 		},
 	},
 	{
 		// \p{N}{1,3}, [一-龥぀-ゟ゠-ヿ]+, then deepseek3Word
 		names:  []string{"deepseek-v3", "hunyuan-dense", "joyai-llm", "hy_v4"},
-		stages: pipeline{run(isNumber, 3), run(inSet(cjkKana), 0), deepseek3Word},
+		stages: pipeline{run(isNumber, 3), run(cjkKana.has, 0), deepseek3Word},
 	},
 	{
 		//  ?[^(\s|.,!?…。，、।۔،)]+

@@ -35,8 +35,7 @@ func runes(s string) runeSet {
 	return rs
 }
 
-// inSet returns the predicate of membership in rs.
-func inSet(rs runeSet) func(rune, class) bool { return rs.has }
+// Predicates of one code point, for the stages below.
 
 func isNumber(_ rune, c class) bool { return c&number != 0 }
 func isLetter(_ rune, c class) bool { return c&letter != 0 }

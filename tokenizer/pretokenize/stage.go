@@ -135,7 +135,7 @@ func (p pipeline) Split(text string) []string {
 			i++
 			continue
 		}
-		r, n := decodeRune(text[i:])
+		r, n := DecodeRune(text[i:])
 		runes = append(runes, r)
 		cls = append(cls, t.of(r))
 		width = append(width, uint8(n))

@@ -91,13 +91,13 @@ var classes = sync.OnceValue(func() *classTable {
 	return t
 })
 
-// decodeRune decodes the code point at the start of s the way the
+// DecodeRune decodes the code point at the start of s the way the
 // reference engine does, and returns it with its length in bytes. Unlike
 // Go, the reference accepts overlong forms and surrogates; a byte that
 // starts no complete sequence becomes U+FFFD on its own. Sequences that
 // decode past U+10FFFF make the reference abort later; here they count as
 // undecodable too.
-func decodeRune(s string) (rune, int) {
+func DecodeRune(s string) (rune, int) {
 	b := s[0]
 	if b < utf8.RuneSelf {
 		return rune(b), 1
