@@ -4,6 +4,8 @@
 //	zhi next -m MODEL PROMPT        show the most likely next tokens
 //	zhi tokenize -m MODEL TEXT      show how text splits into tokens
 //	zhi info -m MODEL               describe a model file
+//	zhi bench -m MODEL              measure speed as llama-bench does
+//	zhi quantize IN OUT TYPE        quantize a model's weights
 package main
 
 import (
@@ -24,6 +26,8 @@ Usage:
   zhi next -m MODEL PROMPT [--top K] [--all] [--json]
   zhi tokenize -m MODEL [--no-bos] [--json] TEXT
   zhi info -m MODEL
+  zhi bench (-m MODEL | --shape NAME [--type TYPE]) [-p 512] [-n 128] [-r 5] [-t THREADS] [--json]
+  zhi quantize [-t THREADS] [-q] IN.gguf OUT.gguf TYPE
 
 Run "zhi COMMAND --help" for a command's flags.
 `
@@ -35,7 +39,7 @@ type command struct {
 	setup func(fs *pflag.FlagSet) func(args []string) error
 }
 
-var commands = []command{runCommand, nextCommand, tokenizeCommand, infoCommand}
+var commands = []command{runCommand, nextCommand, tokenizeCommand, infoCommand, benchCommand, quantizeCommand}
 
 func main() {
 	if err := dispatch(os.Args[1:], os.Stdout); err != nil {
@@ -68,7 +72,7 @@ func dispatch(args []string, stdout io.Writer) error {
 		}
 		return run(fs.Args())
 	}
-	return fmt.Errorf("unknown command %q (commands: run, next, tokenize, info)", args[0])
+	return fmt.Errorf("unknown command %q (commands: run, next, tokenize, info, bench, quantize)", args[0])
 }
 
 // oneLine keeps an error message to a single line, as a shell user expects.
