@@ -19,6 +19,13 @@ import (
 // default. The caller may ask for more.
 const DefaultContext = 4096
 
+// UBatch is how many prompt tokens go through the network in one forward
+// pass. The reference splits prompts into micro-batches of 512 (its default
+// n_ubatch), and the batch size decides which kernels, and so which
+// roundings, compute a position's logits; splitting the same way keeps long
+// prompts equal to the reference's and bounds the scratch memory.
+const UBatch = 512
+
 // Options configure Open.
 type Options struct {
 	Threads int // worker threads; 0 means one per CPU
@@ -120,14 +127,29 @@ func (e *Engine) Logits(tokens []int32, all bool) ([][]float32, error) {
 	if err != nil {
 		return nil, err
 	}
-	flat, err := e.Model.Forward(s, tokens, all)
-	if err != nil {
-		return nil, err
+	var rows [][]float32
+	err = e.prefill(s, tokens, all, func(flat []float32) {
+		vocab := e.Model.Config().VocabSize
+		for i := 0; i < len(flat); i += vocab {
+			rows = append(rows, append([]float32(nil), flat[i:i+vocab]...))
+		}
+	})
+	return rows, err
+}
+
+// prefill runs a prompt through the session in micro-batches of UBatch
+// tokens, passing each batch's logits to use: every position's when all is
+// set, else only the last batch's last position.
+func (e *Engine) prefill(s *model.Session, tokens []int32, all bool, use func(logits []float32)) error {
+	for start := 0; start < len(tokens); start += UBatch {
+		end := min(start+UBatch, len(tokens))
+		logits, err := e.Model.Forward(s, tokens[start:end], all)
+		if err != nil {
+			return err
+		}
+		if all || end == len(tokens) {
+			use(logits)
+		}
 	}
-	vocab := e.Model.Config().VocabSize
-	rows := make([][]float32, len(flat)/vocab)
-	for i := range rows {
-		rows[i] = append([]float32(nil), flat[i*vocab:(i+1)*vocab]...)
-	}
-	return rows, nil
+	return nil
 }

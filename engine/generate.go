@@ -56,15 +56,11 @@ func (e *Engine) Generate(prompt []int32, o GenerateOptions, emit func(text stri
 		return emit(piece)
 	}
 
-	next := prompt
-	for o.MaxTokens <= 0 || len(res.Generated) < o.MaxTokens {
-		if s.Cache.Len()+len(next) > s.Cache.Size() {
-			break
-		}
-		logits, err := e.Model.Forward(s, next, false)
-		if err != nil {
-			return nil, err
-		}
+	var logits []float32
+	if err := e.prefill(s, prompt, false, func(l []float32) { logits = l }); err != nil {
+		return nil, err
+	}
+	for {
 		id := sampler.Sample(logits, history)
 		if e.Tokenizer.IsEOG(id) {
 			res.Reason = StopEOG
@@ -80,7 +76,13 @@ func (e *Engine) Generate(prompt []int32, o GenerateOptions, emit func(text stri
 			res.Reason = StopString
 			break
 		}
-		next = []int32{id}
+		if len(res.Generated) == o.MaxTokens || s.Cache.Len() == s.Cache.Size() {
+			break // enough tokens, or no room in the context for another
+		}
+		var err error
+		if logits, err = e.Model.Forward(s, []int32{id}, false); err != nil {
+			return nil, err
+		}
 	}
 	if res.Reason != StopString {
 		ready, _ := stops.feed(stream.Flush())

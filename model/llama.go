@@ -130,6 +130,11 @@ func (m *llama) Forward(s *Session, tokens []int32, all bool) ([]float32, error)
 		m.embed.Row(int(id), x[t*E:(t+1)*E])
 	}
 
+	// rows is how many positions go on through the rest of the network. The
+	// reference drops the rows whose logits are not wanted in the last layer,
+	// right after the attention output projection, and that changes which
+	// kernels (and so which roundings) the rest of the pass uses.
+	rows := n
 	for li := range m.layers {
 		l := &m.layers[li]
 
@@ -148,29 +153,27 @@ func (m *llama) Forward(s *Session, tokens []int32, all bool) ([]float32, error)
 		m.rope.apply(k, n, c.KVHeads, c.HeadDim, pos0)
 		toF16(s.Cache.k[li][pos0*kvDim:(pos0+n)*kvDim], k)
 		toF16(s.Cache.v[li][pos0*kvDim:(pos0+n)*kvDim], v)
-		roundF16(q)
 		attention(s, li, q, att, n, c.Heads, c.KVHeads, c.HeadDim, pos0)
 		s.act.Set(att, n, qDim)
 		l.wo.MulInto(s.Pool, out, &s.act)
-		add(x, out)
+		if li == len(m.layers)-1 && !all {
+			x, out, rows = x[(n-1)*E:], out[(n-1)*E:], 1
+		}
+		add(x, out[:rows*E])
 
 		// MLP: down(silu(gate(x)) * up(x)), added to the residual stream.
-		rmsNorm(normed, x, l.ffnNorm, n, c.RMSEpsilon)
-		s.act.Set(normed, n, E)
+		rmsNorm(normed, x, l.ffnNorm, rows, c.RMSEpsilon)
+		s.act.Set(normed, rows, E)
 		l.gate.MulInto(s.Pool, gate, &s.act)
 		l.up.MulInto(s.Pool, up, &s.act)
-		swiglu(gate, up)
-		s.act.Set(gate, n, F)
+		swiglu(gate[:rows*F], up[:rows*F])
+		s.act.Set(gate, rows, F)
 		l.down.MulInto(s.Pool, out, &s.act)
-		add(x, out)
+		add(x, out[:rows*E])
 	}
 	s.Cache.n += n
 
 	// Output: final norm and the vocabulary projection, for the rows asked.
-	rows := n
-	if !all {
-		x, rows = x[(n-1)*E:], 1
-	}
 	rmsNorm(normed, x, m.norm, rows, c.RMSEpsilon)
 	s.act.Set(normed, rows, E)
 	logits := s.floats(slotLogits, rows*c.VocabSize)

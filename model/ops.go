@@ -7,12 +7,17 @@ import (
 	"zhi/tensor"
 )
 
-// The building blocks of a forward pass, each computed the way the reference
-// computes it (accumulating in float64 where it does), so that logits agree to
-// the last digits that float32 can hold.
+// The building blocks of a forward pass, each computed operation by operation
+// the way the reference computes it on its CPU (the order of its sums, its
+// fused multiply-adds, its approximations of exp, sin and cos), so that the
+// logits agree to the last bit: the models amplify a single rounding that goes
+// the other way, at the input of a quantized matrix product, into differences
+// of several hundredths.
 
 // rmsNorm writes x / sqrt(mean(x²) + eps) * weight for each of the n rows of
-// width len(weight).
+// width len(weight), as ggml_compute_forward_rms_norm_f32 and the following
+// multiplication do: the squares rounded to float32 and summed in float64,
+// the scale in float32, then x·scale and (x·scale)·weight each rounded.
 func rmsNorm(dst, x, weight []float32, n int, eps float32) {
 	d := len(weight)
 	for r := 0; r < n; r++ {
@@ -42,25 +47,32 @@ func addBias(x, bias []float32) {
 	}
 }
 
-// swiglu writes silu(gate) * up into gate.
+// simdWidth is the number of float32 lanes of the reference's AVX-512
+// registers, over which its softmax and SiLU work; values past the last whole
+// register take the scalar path.
+const simdWidth = 16
+
+// swiglu writes silu(gate)·up into gate, silu(g) = g/(1+e^-g), as the
+// reference's ggml_vec_swiglu_f32 does.
 func swiglu(gate, up []float32) {
-	w := 8
-	if isa512 {
-		w = 16
+	up = up[:len(gate)]
+	whole := len(gate) / simdWidth * simdWidth
+	for i, g := range gate[:whole] {
+		gate[i] = g / (1 + vexpf(-g)) * up[i]
 	}
-	F := len(gate)
-	_ = F
-	for i, g := range gate {
+	for i := whole; i < len(gate); i++ {
+		g := gate[i]
 		gate[i] = g / (1 + expf(-g)) * up[i]
 	}
-	_ = w
 }
 
 // rope rotates the first dims values of every head of every row by angles
 // that grow with the row's position. Pair i turns by
 // pos·scale·base^(-2i/dims)/freqs[i]; the reference builds that power by
-// repeated float32 multiplication, and so does this, to round alike.
-// neox pairs x[i] with x[i+dims/2]; otherwise x[2i] with x[2i+1].
+// repeated float32 multiplication from powf(base, -2/dims) (which
+// math.Pow rounded to float32 matches), and so does this, to round alike,
+// and takes the sine and cosine with the C library's sinf and cosf
+// (sincosf). neox pairs x[i] with x[i+dims/2]; otherwise x[2i] with x[2i+1].
 type rope struct {
 	dims  int
 	base  float32
@@ -98,59 +110,40 @@ func (r *rope) apply(x []float32, n, heads, headDim, pos0 int) {
 					j, k = i, i+half
 				}
 				x0, x1 := v[j], v[k]
-				v[j] = x0*cos[i] - x1*sin[i]
-				v[k] = x0*sin[i] + x1*cos[i]
+				// The reference's C++ compiler fuses the first product
+				// of each expression into its addition.
+				v[j] = tensor.FMA32(x0, cos[i], -float32(x1*sin[i]))
+				v[k] = tensor.FMA32(x0, sin[i], float32(x1*cos[i]))
 			}
 		}
 	}
 }
 
-// softmax turns scores into probabilities in place, summing in float64.
+// softmax turns scores into probabilities in place as the reference's
+// ggml_vec_soft_max_f32 does: e^(x-max) a register at a time, each register's
+// lanes reduced and added to a float64 sum, then everything scaled by
+// 1/sum rounded to float32.
 func softmax(x []float32) {
 	m := float32(math.Inf(-1))
 	for _, v := range x {
 		m = max(m, v)
 	}
-	w := 8
-	if isa512 {
-		w = 16
-	}
 	var sum float64
 	i := 0
-	for ; i+w <= len(x); i += w {
-		var lanes [16]float32
-		for l := 0; l < w; l++ {
-			x[i+l] = expf(x[i+l] - m)
-			lanes[l] = x[i+l]
+	for ; i+simdWidth <= len(x); i += simdWidth {
+		reg := (*[simdWidth]float32)(x[i:])
+		for l, v := range reg {
+			reg[l] = vexpf(v - m)
 		}
-		if isa512 {
-			var t [8]float32
-			for l := 0; l < 8; l++ {
-				t[l] = lanes[l] + lanes[l+8]
-			}
-			u0, u1, u2, u3 := t[0]+t[4], t[1]+t[5], t[2]+t[6], t[3]+t[7]
-			sum += float64((u0 + u2) + (u1 + u3))
-		} else {
-			a0, a1, a2, a3 := lanes[0]+lanes[4], lanes[1]+lanes[5], lanes[2]+lanes[6], lanes[3]+lanes[7]
-			sum += float64((a0 + a2) + (a1 + a3))
-		}
+		sum += float64(tensor.SumLanes16(reg))
 	}
 	for ; i < len(x); i++ {
-		e := float32(math.Exp(float64(x[i] - m)))
-		x[i] = e
-		sum += float64(e)
+		x[i] = expf(x[i] - m)
+		sum += float64(x[i])
 	}
 	inv := float32(1 / sum)
 	for i := range x {
 		x[i] *= inv
-	}
-}
-
-// roundF16 rounds every value to the nearest half-precision number, as the
-// reference does to an operand it multiplies by an F16 tensor.
-func roundF16(x []float32) {
-	for i, v := range x {
-		x[i] = tensor.F16ToF32(tensor.F32ToF16(v))
 	}
 }
 
@@ -161,9 +154,11 @@ func toF16(dst []uint16, src []float32) {
 	}
 }
 
-// kvPad is the multiple the reference rounds the number of cache cells an
-// attention looks at up to (n_kv); the cells past the sequence are masked.
-const kvPad = 256
+// kvPad is the multiple the reference rounds up to the number of cache cells
+// an attention looks at (n_kv, 32 without flash attention); the cells past
+// the sequence are masked. It decides where ggml_vec_dot_f16 stops summing in
+// rounds of 64 and goes on one value at a time.
+const kvPad = 32
 
 // attention computes, for each of the n new tokens and each query head, the
 // softmax-weighted sum of the cached values, with causal masking: token t at
@@ -182,18 +177,17 @@ func attention(s *Session, layer int, q, out []float32, n, heads, kvHeads, headD
 	group := heads / kvHeads
 	scale := 1 / float32(math.Sqrt(float64(headDim)))
 	span := pos0 + n
-	nKV := (span + kvPad - 1) / kvPad * kvPad
-	// Cells past the last position add exact zeros to every lane of every
-	// sum, so only as many as make whole rounds of the widest kernel count.
-	cells := min(nKV, (span+63)/64*64)
+	cells := (span + kvPad - 1) / kvPad * kvPad
 	batch := n >= 2
 	dotKQ, dotKQV := tensor.DotF16, tensor.DotF16
-	if batch && tensor.BatchF16OK(nKV, headDim) {
+	if batch && tensor.TinyBLASFits(cells, headDim) {
 		dotKQ = tensor.DotF16Batch
 	}
-	if batch && tensor.BatchF16OK(headDim, nKV) {
+	if batch && tensor.TinyBLASFits(headDim, cells) {
 		dotKQV = tensor.DotF16Batch
 	}
+	// Each worker's scratch: the scores, then (in the same float32 buffer,
+	// viewed as halves) the probabilities, a column of values and the query.
 	width := cells + (2*cells+headDim+1)/2
 	scratch := s.floats(slotAttention, s.Pool.Threads()*width)
 	s.Pool.For(n*heads, 1, func(worker, lo, hi int) {

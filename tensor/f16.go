@@ -47,7 +47,8 @@ func quantizeF16(src []float32, dst []byte) {
 	}
 }
 
-// halves views a row of n little-endian halves as []uint16.
+// halves views a row of n halves as []uint16. Like the rest of the package
+// it assumes a little-endian machine.
 func halves(b []byte, n int) []uint16 {
 	if n == 0 {
 		return nil
@@ -58,68 +59,54 @@ func halves(b []byte, n int) []uint16 {
 func vecDotF16(n int, w, x []byte) float32   { return DotF16(halves(w, n), halves(x, n)) }
 func batchDotF16(n int, w, x []byte) float32 { return DotF16Batch(halves(w, n), halves(x, n)) }
 
+// decodeF16 converts len(dst) halves of src to float32.
+func decodeF16(dst []float32, src []uint16) {
+	src = src[:len(dst)]
+	for i, h := range src {
+		dst[i] = f16Table[h]
+	}
+}
+
 // DotF16 returns Σ x[i]·y[i] over two half-precision vectors, summed as the
 // reference's ggml_vec_dot_f16 sums a product with a single activation row:
-// four registers of lanes take turns, each lane accumulating with fused
-// multiply-adds; the registers are added pairwise, their lanes reduced, and
-// the values past the last whole round of four registers added one by one
-// in float64.
+// in rounds of 64 values (see roundAcc), then the values past the last whole
+// round one by one in float64.
 func DotF16(x, y []uint16) float32 {
 	n := min(len(x), len(y))
-	w := floatLanes
-	step := 4 * w
-	np := n / step * step
-	var acc [4][16]float32
-	for i := 0; i < np; i += step {
-		for r := range 4 {
-			a, xs, ys := &acc[r], x[i+r*w:i+r*w+w], y[i+r*w:i+r*w+w]
-			for l := range w {
-				a[l] = fma32(f16Table[xs[l]], f16Table[ys[l]], a[l])
-			}
-		}
+	var acc roundAcc
+	var xs, ys [roundLen]float32
+	i := 0
+	for ; i+roundLen <= n; i += roundLen {
+		decodeF16(xs[:], x[i:])
+		decodeF16(ys[:], y[i:])
+		acc.add(&xs, &ys)
 	}
-	var sum float64
-	if np > 0 {
-		var a [16]float32
-		for l := range w {
-			a[l] = (acc[0][l] + acc[2][l]) + (acc[1][l] + acc[3][l])
-		}
-		if w == 16 {
-			sum = float64(sum16(&a))
-		} else {
-			t0, t1, t2, t3 := a[0]+a[4], a[1]+a[5], a[2]+a[6], a[3]+a[7]
-			sum = float64((t0 + t1) + (t2 + t3))
-		}
-	}
-	for i := np; i < n; i++ {
+	sum := float64(acc.sum())
+	for ; i < n; i++ {
 		sum += float64(f16Table[x[i]] * f16Table[y[i]])
 	}
 	return float32(sum)
 }
 
 // DotF16Batch returns Σ x[i]·y[i] over two half-precision vectors, summed as
-// the reference's llamafile tinyBLAS kernel sums each element of a matrix
-// product with two or more activation rows: one register of lanes, lane l
-// accumulating products l, l+lanes, l+2·lanes… with fused multiply-adds,
-// then reduced. The reference uses it only when the length is a multiple of
-// the lanes; use BatchF16OK.
+// the reference's tinyBLAS kernel sums each output of a matrix product with
+// two or more activation rows (see tileAcc). It takes only lengths that are
+// a multiple of 16 (see TinyBLASFits) and ignores any rest.
 func DotF16Batch(x, y []uint16) float32 {
-	n := min(len(x), len(y))
-	w := floatLanes
-	var acc [16]float32
-	for i := 0; i+w <= n; i += w {
-		xs, ys := x[i:i+w], y[i:i+w]
-		for l := range w {
-			acc[l] = fma32(f16Table[xs[l]], f16Table[ys[l]], acc[l])
-		}
+	n := min(len(x), len(y)) / 16 * 16
+	var acc tileAcc
+	var xs, ys [roundLen]float32
+	for i := 0; i < n; i += roundLen {
+		m := min(roundLen, n-i)
+		decodeF16(xs[:m], x[i:])
+		decodeF16(ys[:m], y[i:])
+		acc.add(xs[:m], ys[:m])
 	}
-	if w == 16 {
-		return sum16(&acc)
-	}
-	return sum8((*[8]float32)(acc[:8]))
+	return acc.sum()
 }
 
-// BatchF16OK reports whether the reference's tinyBLAS kernel takes an F16
-// matrix product of rows×cols weights with two or more activation rows;
-// otherwise it falls back to ggml_vec_dot_f16 (DotF16).
-func BatchF16OK(rows, cols int) bool { return rows%4 == 0 && cols%floatLanes == 0 }
+// TinyBLASFits reports whether the reference hands a product of a float
+// (F32, F16 or BF16) matrix of rows×cols with two or more activation rows to
+// its tinyBLAS kernel (BatchDot, DotF16Batch); otherwise it uses its
+// single-row dot product (VecDot, DotF16) for every row.
+func TinyBLASFits(rows, cols int) bool { return rows%4 == 0 && cols%16 == 0 }

@@ -3,6 +3,7 @@ package tensor
 import (
 	"encoding/binary"
 	"math"
+	"unsafe"
 )
 
 func init() {
@@ -12,6 +13,7 @@ func init() {
 		ToFloat:    toFloatF32,
 		Quantize:   quantizeF32,
 		VecDot:     vecDotF32,
+		BatchDot:   batchDotF32,
 	})
 }
 
@@ -32,21 +34,34 @@ func quantizeF32(src []float32, dst []byte) {
 // loadF32 returns the little-endian float32 at the start of b.
 func loadF32(b []byte) float32 { return math.Float32frombits(binary.LittleEndian.Uint32(b)) }
 
-// vecDotF32 keeps four partial sums so that each addition need not wait for
-// the one before; the reference's SIMD kernel splits the sum further still.
+// floats views a row of n float32s as []float32 (little-endian machines).
+func floats(b []byte, n int) []float32 {
+	if n == 0 {
+		return nil
+	}
+	return unsafe.Slice((*float32)(unsafe.Pointer(&b[:4*n][0])), n)
+}
+
+// vecDotF32 sums as ggml_vec_dot_f32: in rounds of 64 (see roundAcc), then
+// the values past the last whole round one by one into the float32 sum with
+// fused multiply-adds (the compiler fuses the reference's sumf += x*y).
 func vecDotF32(n int, w, x []byte) float32 {
-	w, x = w[:4*n], x[:4*n]
-	var s0, s1, s2, s3 float32
-	for len(w) >= 16 && len(x) >= 16 {
-		s0 += loadF32(w) * loadF32(x)
-		s1 += loadF32(w[4:]) * loadF32(x[4:])
-		s2 += loadF32(w[8:]) * loadF32(x[8:])
-		s3 += loadF32(w[12:]) * loadF32(x[12:])
-		w, x = w[16:], x[16:]
+	ws, xs := floats(w, n), floats(x, n)
+	var acc roundAcc
+	i := 0
+	for ; i+roundLen <= n; i += roundLen {
+		acc.add((*[roundLen]float32)(ws[i:]), (*[roundLen]float32)(xs[i:]))
 	}
-	for len(w) >= 4 && len(x) >= 4 {
-		s0 += loadF32(w) * loadF32(x)
-		w, x = w[4:], x[4:]
+	sum := acc.sum()
+	for ; i < n; i++ {
+		sum = fma32(ws[i], xs[i], sum)
 	}
-	return (s0 + s1) + (s2 + s3)
+	return sum
+}
+
+// batchDotF32 sums as the reference's tinyBLAS kernel (see tileAcc).
+func batchDotF32(n int, w, x []byte) float32 {
+	var acc tileAcc
+	acc.add(floats(w, n/16*16), floats(x, n/16*16))
+	return acc.sum()
 }

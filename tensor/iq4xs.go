@@ -53,7 +53,7 @@ func quantizeIQ4XS(src []float32, dst []byte) {
 			}
 		}
 		d := -maxScale / 32
-		binary.LittleEndian.PutUint16(b[0:], F32ToF16(d))
+		storeF16(b[0:], d)
 		id := inverse(d)
 		var scalesH uint16
 		scalesL := b[4:8]
@@ -78,7 +78,7 @@ func quantizeIQ4XS(src []float32, dst []byte) {
 func dequantizeIQ4XS(src []byte, dst []float32) {
 	for i := range len(dst) / qkK {
 		b := iq4xsBlock(src, i)
-		d := halfAt(b[0:])
+		d := loadF16(b[0:])
 		for ib := range qkK / 32 {
 			dl := d * float32(iq4xsScale(b, ib))
 			qs := b[iq4xsQs+16*ib : iq4xsQs+16*ib+16]
@@ -100,6 +100,7 @@ func vecDotIQ4XS(n int, w, x []byte) float32 {
 	return sumf
 }
 
+// dotIQ4XSBlock is the dot product of one IQ4_XS block with one Q8_K block.
 func dotIQ4XSBlock(b *[iq4xsBytes]byte, y *[q8KBytes]byte) float32 {
 	var isum int32
 	for ib := range qkK / 32 {
@@ -111,5 +112,5 @@ func dotIQ4XSBlock(b *[iq4xsBytes]byte, y *[q8KBytes]byte) float32 {
 		}
 		isum += iq4xsScale(b, ib) * s
 	}
-	return halfAt(b[0:]) * q8KScale(y) * float32(isum)
+	return loadF16(b[0:]) * q8KScale(y) * float32(isum)
 }

@@ -1,9 +1,6 @@
 package tensor
 
-import (
-	"encoding/binary"
-	"math"
-)
+import "math"
 
 // Code shared by the K-quant formats (Q2_K … Q6_K, Q8_K) and IQ4_XS, which all
 // work on super-blocks of 256 values.
@@ -36,9 +33,6 @@ func nearestInt(f float32) int32 {
 	v := float32(f) + 12582912 // float32() keeps a caller's product from being fused into this add
 	return int32(math.Float32bits(v)&0x7fffff) - 0x400000
 }
-
-// halfAt reads the IEEE half at b[0:2] as float32.
-func halfAt(b []byte) float32 { return F16ToF32(binary.LittleEndian.Uint16(b)) }
 
 // makeQxQuants chooses a scale for the signed values x so that
 // x[i] ≈ scale·(L[i]-nmax) with L[i] in [0, 2·nmax), minimising the squared
@@ -253,9 +247,10 @@ func packScaleMinK4(sc, m *[8]uint8, p *[12]byte) {
 // (quantize_row_q4_K_ref, quantize_row_q5_K_ref) they share: fit each of the
 // eight 32-value sub-blocks of x with makeQkx2Quants, quantize the scales and
 // mins to 6 bits against the super-block scales d and dmin, and requantize
-// the values to [0, nmax] with the rounded scales. It returns d and dmin as
-// halves and leaves the levels in L.
-func quantizeScaleMinK(x []float32, nmax int32, rmin, rdelta float32, nstep int, L *[qkK]uint8, packed *[12]byte) (d, dmin uint16) {
+// the values to [0, nmax] with the rounded scales. It writes the 16-byte
+// header both formats start with (d, dmin, packed scales and mins) and leaves
+// the levels in L.
+func quantizeScaleMinK(x []float32, nmax int32, rmin, rdelta float32, nstep int, L *[qkK]uint8, header *[16]byte) {
 	var scales, mins [8]float32
 	var w [32]float32
 	var laux [32]uint8
@@ -290,21 +285,20 @@ func quantizeScaleMinK(x []float32, nmax int32, rmin, rdelta float32, nstep int,
 		ls[j] = min(63, uint8(nearestInt(invScale*scales[j])))
 		lm[j] = min(63, uint8(nearestInt(invMin*mins[j])))
 	}
-	packScaleMinK4(&ls, &lm, packed)
-	d = F32ToF16(maxScale / 63)
-	dmin = F32ToF16(maxMin / 63)
-	fd, fdmin := F16ToF32(d), F16ToF32(dmin)
+	packScaleMinK4(&ls, &lm, (*[12]byte)(header[4:]))
+	storeF16(header[0:], maxScale/63)
+	storeF16(header[2:], maxMin/63)
+	d, dmin := loadF16(header[0:]), loadF16(header[2:])
 	for j := range 8 {
-		sd := fd * float32(ls[j])
+		sd := d * float32(ls[j])
 		if sd == 0 {
 			continue
 		}
-		dm := float32(fdmin * float32(lm[j]))
+		dm := float32(dmin * float32(lm[j]))
 		for i, v := range x[32*j : 32*j+32] {
 			L[32*j+i] = uint8(min(max(nearestInt((v+dm)/sd), 0), nmax))
 		}
 	}
-	return d, dmin
 }
 
 // pack2Bits stores 256 two-bit levels as Q2_K and Q3_K do: byte l of each

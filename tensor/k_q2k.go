@@ -1,7 +1,5 @@
 package tensor
 
-import "encoding/binary"
-
 // Q2_K holds 256 values as 16 sub-blocks of 16, each with a 4-bit scale and a
 // 4-bit min: value = d·scale·q - dmin·min, q in [0, 3].
 //
@@ -32,16 +30,15 @@ func q2KBlock(b []byte, i int) *[q2KBytes]byte { return (*[q2KBytes]byte)(b[i*q2
 func quantizeQ2K(src []float32, dst []byte) {
 	const q4scale = 15
 	var (
-		L                [qkK]uint8
-		laux             [16]uint8
-		w                [16]float32
-		scales, mins     [16]float32
-		maxScale, maxMin float32
+		L            [qkK]uint8
+		laux         [16]uint8
+		w            [16]float32
+		scales, mins [16]float32
 	)
 	for i := range len(src) / qkK {
 		x := src[i*qkK : (i+1)*qkK]
 		b := q2KBlock(dst, i)
-		maxScale, maxMin = 0, 0
+		var maxScale, maxMin float32
 		for j := range 16 {
 			xs := x[16*j : 16*j+16]
 			for l, v := range xs {
@@ -55,25 +52,24 @@ func quantizeQ2K(src []float32, dst []byte) {
 				maxMin = mins[j]
 			}
 		}
-		var d, dmin uint16
 		clear(b[:16])
+		storeF16(b[q2KD:], 0)
+		storeF16(b[q2KDmin:], 0)
 		if maxScale > 0 {
 			iscale := q4scale / maxScale
 			for j := range 16 {
 				b[j] = uint8(nearestInt(iscale * scales[j]))
 			}
-			d = F32ToF16(maxScale / q4scale)
+			storeF16(b[q2KD:], maxScale/q4scale)
 		}
 		if maxMin > 0 {
 			iscale := q4scale / maxMin
 			for j := range 16 {
 				b[j] |= uint8(nearestInt(iscale*mins[j])) << 4
 			}
-			dmin = F32ToF16(maxMin / q4scale)
+			storeF16(b[q2KDmin:], maxMin/q4scale)
 		}
-		binary.LittleEndian.PutUint16(b[q2KD:], d)
-		binary.LittleEndian.PutUint16(b[q2KDmin:], dmin)
-		fd, fdmin := F16ToF32(d), F16ToF32(dmin)
+		fd, fdmin := loadF16(b[q2KD:]), loadF16(b[q2KDmin:])
 		for j := range 16 {
 			sd := fd * float32(b[j]&0xF)
 			if sd == 0 {
@@ -92,7 +88,7 @@ func quantizeQ2K(src []float32, dst []byte) {
 func dequantizeQ2K(src []byte, dst []float32) {
 	for i := range len(dst) / qkK {
 		b := q2KBlock(src, i)
-		d, dmin := halfAt(b[q2KD:]), halfAt(b[q2KDmin:])
+		d, dmin := loadF16(b[q2KD:]), loadF16(b[q2KDmin:])
 		y := dst[i*qkK : (i+1)*qkK]
 		for k := range 16 { // sub-block k: 16 values from one 32-byte half
 			h, j, hi := k/8, k%8/2, k%2
@@ -118,6 +114,8 @@ func vecDotQ2K(n int, w, x []byte) float32 {
 	return sumf
 }
 
+// dotQ2KBlock is the dot product of one Q2_K block with one Q8_K block. It is a
+// function of its own so that its inner loops get all the registers.
 func dotQ2KBlock(b *[q2KBytes]byte, y *[q8KBytes]byte) float32 {
 	var isum, summs int32
 	for j := range 16 {
@@ -141,6 +139,6 @@ func dotQ2KBlock(b *[q2KBytes]byte, y *[q8KBytes]byte) float32 {
 		}
 	}
 	yd := q8KScale(y)
-	dall, dmin := yd*halfAt(b[q2KD:]), yd*halfAt(b[q2KDmin:])
+	dall, dmin := yd*loadF16(b[q2KD:]), yd*loadF16(b[q2KDmin:])
 	return dall*float32(isum) - dmin*float32(summs)
 }

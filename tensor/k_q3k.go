@@ -1,7 +1,5 @@
 package tensor
 
-import "encoding/binary"
-
 // Q3_K holds 256 values as 16 sub-blocks of 16 with signed 6-bit scales:
 // value = d·(scale-32)·(q-4), q in [0, 7] split into a low 2-bit part and a
 // high bit.
@@ -60,7 +58,7 @@ func quantizeQ3K(src []float32, dst []byte) {
 		}
 		p := (*[12]byte)(b[q3KScales:])
 		clear(p[:])
-		var d uint16
+		storeF16(b[q3KD:], 0)
 		if maxScale != 0 {
 			iscale := -32 / maxScale
 			for j := range 16 {
@@ -68,10 +66,9 @@ func quantizeQ3K(src []float32, dst []byte) {
 				p[j%8] |= (l & 0xF) << (4 * (j / 8))
 				p[8+j%4] |= l >> 4 << (2 * (j / 4))
 			}
-			d = F32ToF16(1 / iscale)
+			storeF16(b[q3KD:], 1/iscale)
 		}
-		binary.LittleEndian.PutUint16(b[q3KD:], d)
-		fd := F16ToF32(d)
+		fd := loadF16(b[q3KD:])
 		sc := unpackQ3KScales(p)
 		for j := range 16 {
 			sd := fd * float32(sc[j])
@@ -98,7 +95,7 @@ func quantizeQ3K(src []float32, dst []byte) {
 func dequantizeQ3K(src []byte, dst []float32) {
 	for i := range len(dst) / qkK {
 		b := q3KBlock(src, i)
-		d := halfAt(b[q3KD:])
+		d := loadF16(b[q3KD:])
 		sc := unpackQ3KScales((*[12]byte)(b[q3KScales:]))
 		y := dst[i*qkK : (i+1)*qkK]
 		for k := range 16 { // sub-block k: values 16k … 16k+15
@@ -128,6 +125,7 @@ func vecDotQ3K(n int, w, x []byte) float32 {
 	return sumf
 }
 
+// dotQ3KBlock is the dot product of one Q3_K block with one Q8_K block.
 func dotQ3KBlock(b *[q3KBytes]byte, y *[q8KBytes]byte) float32 {
 	sc := unpackQ3KScales((*[12]byte)(b[q3KScales:]))
 	var isum int32
@@ -152,5 +150,5 @@ func dotQ3KBlock(b *[q3KBytes]byte, y *[q8KBytes]byte) float32 {
 			isum += int32(sc[k])*s0 + int32(sc[k+2])*s1 + int32(sc[k+4])*s2 + int32(sc[k+6])*s3
 		}
 	}
-	return halfAt(b[q3KD:]) * q8KScale(y) * float32(isum)
+	return loadF16(b[q3KD:]) * q8KScale(y) * float32(isum)
 }

@@ -1,7 +1,5 @@
 package tensor
 
-import "encoding/binary"
-
 // Q4_K holds 256 values as 8 sub-blocks of 32, each with a 6-bit scale and a
 // 6-bit min: value = d·scale·q - dmin·min, q in [0, 15].
 //
@@ -31,7 +29,7 @@ func q4KBlock(b []byte, i int) *[q4KBytes]byte { return (*[q4KBytes]byte)(b[i*q4
 // and Q5_K blocks start with.
 func kScaleMinHeader(b []byte) (d, dmin float32, sc, m [8]uint8) {
 	sc, m = unpackScaleMinK4((*[12]byte)(b[4:16]))
-	return halfAt(b[0:]), halfAt(b[2:]), sc, m
+	return loadF16(b[0:]), loadF16(b[2:]), sc, m
 }
 
 // quantizeQ4K is quantize_row_q4_K_ref.
@@ -39,9 +37,7 @@ func quantizeQ4K(src []float32, dst []byte) {
 	var L [qkK]uint8
 	for i := range len(src) / qkK {
 		b := q4KBlock(dst, i)
-		d, dmin := quantizeScaleMinK(src[i*qkK:(i+1)*qkK], 15, -1, 0.1, 20, &L, (*[12]byte)(b[4:16]))
-		binary.LittleEndian.PutUint16(b[0:], d)
-		binary.LittleEndian.PutUint16(b[2:], dmin)
+		quantizeScaleMinK(src[i*qkK:(i+1)*qkK], 15, -1, 0.1, 20, &L, (*[16]byte)(b[:16]))
 		for g := range 4 {
 			q := b[q4KQs+32*g : q4KQs+32*g+32]
 			for l := range q {
@@ -68,41 +64,4 @@ func dequantizeQ4K(src []byte, dst []float32) {
 			}
 		}
 	}
-}
-
-// kMinSum is the sum over a Q8_K block of each 16-value partial sum times the
-// min of the 32-value sub-block it belongs to: the min term of a Q4_K or
-// Q5_K dot product.
-func kMinSum(y *[q8KBytes]byte, m *[8]uint8) int32 {
-	var s int32
-	for j := range 16 {
-		s += q8KBsum(y, j) * int32(m[j/2])
-	}
-	return s
-}
-
-// vecDotQ4K is ggml_vec_dot_q4_K_q8_K.
-func vecDotQ4K(n int, w, x []byte) float32 {
-	var sumf float32
-	for i := range n / qkK {
-		sumf += dotQ4KBlock(q4KBlock(w, i), q8KBlock(x, i))
-	}
-	return sumf
-}
-
-func dotQ4KBlock(b *[q4KBytes]byte, y *[q8KBytes]byte) float32 {
-	d, dmin, sc, m := kScaleMinHeader(b[:])
-	var isum int32
-	for g := range 4 {
-		q := (*[32]byte)(b[q4KQs+32*g:])
-		xs := (*[64]byte)(y[q8KQs+64*g:])
-		var s1, s2 int32
-		for l, v := range q {
-			s1 += int32(int8(xs[l])) * int32(v&0xF)
-			s2 += int32(int8(xs[l+32])) * int32(v>>4)
-		}
-		isum += int32(sc[2*g])*s1 + int32(sc[2*g+1])*s2
-	}
-	yd := q8KScale(y)
-	return d*yd*float32(isum) - dmin*yd*float32(kMinSum(y, &m))
 }

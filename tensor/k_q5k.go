@@ -1,7 +1,5 @@
 package tensor
 
-import "encoding/binary"
-
 // Q5_K is Q4_K with a fifth bit per value: value = d·scale·q - dmin·min, q in
 // [0, 31].
 //
@@ -33,9 +31,7 @@ func quantizeQ5K(src []float32, dst []byte) {
 	var L [qkK]uint8
 	for i := range len(src) / qkK {
 		b := q5KBlock(dst, i)
-		d, dmin := quantizeScaleMinK(src[i*qkK:(i+1)*qkK], 31, -0.5, 0.1, 15, &L, (*[12]byte)(b[4:16]))
-		binary.LittleEndian.PutUint16(b[0:], d)
-		binary.LittleEndian.PutUint16(b[2:], dmin)
+		quantizeScaleMinK(src[i*qkK:(i+1)*qkK], 31, -0.5, 0.1, 15, &L, (*[16]byte)(b[:16]))
 		qh := b[q5KQh : q5KQh+32]
 		clear(qh)
 		for g := range 4 {
@@ -68,33 +64,4 @@ func dequantizeQ5K(src []byte, dst []float32) {
 			}
 		}
 	}
-}
-
-// vecDotQ5K is ggml_vec_dot_q5_K_q8_K.
-func vecDotQ5K(n int, w, x []byte) float32 {
-	var sumf float32
-	for i := range n / qkK {
-		sumf += dotQ5KBlock(q5KBlock(w, i), q8KBlock(x, i))
-	}
-	return sumf
-}
-
-func dotQ5KBlock(b *[q5KBytes]byte, y *[q8KBytes]byte) float32 {
-	d, dmin, sc, m := kScaleMinHeader(b[:])
-	qh := (*[32]byte)(b[q5KQh:])
-	var isum int32
-	for g := range 4 {
-		q := (*[32]byte)(b[q5KQs+32*g:])
-		xs := (*[64]byte)(y[q8KQs+64*g:])
-		shift := uint(2*g) & 7
-		var s1, s2 int32
-		for l, v := range q {
-			h := qh[l] >> shift
-			s1 += int32(int8(xs[l])) * int32(v&0xF|h&1<<4)
-			s2 += int32(int8(xs[l+32])) * int32(v>>4|h&2<<3)
-		}
-		isum += int32(sc[2*g])*s1 + int32(sc[2*g+1])*s2
-	}
-	yd := q8KScale(y)
-	return d*yd*float32(isum) - dmin*yd*float32(kMinSum(y, &m))
 }

@@ -1,7 +1,5 @@
 package tensor
 
-import "encoding/binary"
-
 // Q6_K holds 256 values as 16 sub-blocks of 16 with signed 8-bit scales:
 // value = d·scale·(q-32), q in [0, 63] split into 4 low and 2 high bits.
 //
@@ -53,13 +51,12 @@ func quantizeQ6K(src []float32, dst []byte) {
 			continue
 		}
 		iscale := -128 / maxScale
-		d := F32ToF16(1 / iscale)
-		binary.LittleEndian.PutUint16(b[q6KD:], d)
+		storeF16(b[q6KD:], 1/iscale)
 		sc := b[q6KScales : q6KScales+16]
 		for j := range sc {
 			sc[j] = byte(int8(min(127, nearestInt(iscale*scales[j]))))
 		}
-		fd := F16ToF32(d)
+		fd := loadF16(b[q6KD:])
 		for j := range 16 {
 			sd := fd * float32(int8(sc[j]))
 			if sd == 0 {
@@ -96,7 +93,7 @@ func q6KLevels(ql0, ql32, qh byte) (q1, q2, q3, q4 int32) {
 func dequantizeQ6K(src []byte, dst []float32) {
 	for i := range len(dst) / qkK {
 		b := q6KBlock(src, i)
-		d := halfAt(b[q6KD:])
+		d := loadF16(b[q6KD:])
 		y := dst[i*qkK : (i+1)*qkK]
 		for h := range 2 {
 			ql := (*[64]byte)(b[64*h:])
@@ -113,35 +110,4 @@ func dequantizeQ6K(src []byte, dst []float32) {
 			}
 		}
 	}
-}
-
-// vecDotQ6K is ggml_vec_dot_q6_K_q8_K.
-func vecDotQ6K(n int, w, x []byte) float32 {
-	var sumf float32
-	for i := range n / qkK {
-		sumf += dotQ6KBlock(q6KBlock(w, i), q8KBlock(x, i))
-	}
-	return sumf
-}
-
-func dotQ6KBlock(b *[q6KBytes]byte, y *[q8KBytes]byte) float32 {
-	var isum int32
-	for h := range 2 {
-		for r := range 2 {
-			ql := (*[48]byte)(b[64*h+16*r:])
-			qh := (*[16]byte)(b[q6KQh+32*h+16*r:])
-			xs := (*[112]byte)(y[q8KQs+128*h+16*r:])
-			var s1, s2, s3, s4 int32
-			for l, hb := range qh {
-				q1, q2, q3, q4 := q6KLevels(ql[l], ql[l+32], hb)
-				s1 += int32(int8(xs[l])) * q1
-				s2 += int32(int8(xs[l+32])) * q2
-				s3 += int32(int8(xs[l+64])) * q3
-				s4 += int32(int8(xs[l+96])) * q4
-			}
-			sc := b[q6KScales+8*h+r:]
-			isum += int32(int8(sc[0]))*s1 + int32(int8(sc[2]))*s2 + int32(int8(sc[4]))*s3 + int32(int8(sc[6]))*s4
-		}
-	}
-	return halfAt(b[q6KD:]) * q8KScale(y) * float32(isum)
 }

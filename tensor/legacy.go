@@ -55,3 +55,39 @@ func inverse(d float32) float32 {
 	}
 	return 1 / d
 }
+
+// The dot products of the 32-value formats unpack a weight block into its
+// levels, one signed byte per value in value order, and then sum them with
+// the activation quants the way the reference's kernels do.
+
+// unpackNibbles stores the 16 low nibbles of qs, then the 16 high ones, each
+// minus offset, in v: the value order of Q4_0 and Q4_1.
+func unpackNibbles(qs []byte, offset int8, v *[legacyBlock]int8) {
+	qs = qs[:16]
+	for j, q := range qs {
+		v[j] = int8(q&15) - offset
+		v[j+16] = int8(q>>4) - offset
+	}
+}
+
+// unpackNibbles5 is unpackNibbles with a fifth bit per value, bit j of qh
+// for value j: the value order of Q5_0 and Q5_1.
+func unpackNibbles5(qs []byte, qh uint32, offset int8, v *[legacyBlock]int8) {
+	qs = qs[:16]
+	for j, q := range qs {
+		lo, hi := q5Levels(q, qh, j)
+		v[j] = int8(lo) - offset
+		v[j+16] = int8(hi) - offset
+	}
+}
+
+// blockLanes computes the integer sums of the lanes8 scheme for one block:
+// lane l gets Σ v[i]·xq[i] over values 4l…4l+3.
+func blockLanes(v *[legacyBlock]int8, xq []byte, lanes *[8]int32) {
+	xq = xq[:legacyBlock]
+	for l := range lanes {
+		w, a := v[4*l:4*l+4], xq[4*l:4*l+4]
+		lanes[l] = int32(w[0])*int32(int8(a[0])) + int32(w[1])*int32(int8(a[1])) +
+			int32(w[2])*int32(int8(a[2])) + int32(w[3])*int32(int8(a[3]))
+	}
+}

@@ -88,6 +88,9 @@ func (a *Activations) as(t Type, ops *Ops) []byte {
 // of the batch, splitting the weight rows across the pool. Each weight row is
 // read once per batch, which is what makes prompt processing cheaper per token
 // than generation.
+//
+// It sums each dot product as the reference's kernel for this matrix and
+// batch would (see dotFor), so that results agree to the last bit.
 func (m *Matrix) MulInto(p *Pool, out []float32, a *Activations) {
 	if a.cols != m.Cols {
 		panic(fmt.Sprintf("tensor: matrix has %d columns, activations %d", m.Cols, a.cols))
@@ -99,10 +102,7 @@ func (m *Matrix) MulInto(p *Pool, out []float32, a *Activations) {
 	}
 	xq := a.as(vt, vops)
 	xRow, _ := vt.RowSize(m.Cols)
-	n, rows, cols, dot := a.n, m.Rows, m.Cols, m.ops.VecDot
-	if n >= 2 && m.ops.BatchDot != nil && BatchF16OK(rows, cols) {
-		dot = m.ops.BatchDot
-	}
+	n, rows, cols, dot := a.n, m.Rows, m.Cols, m.dotFor(a.n)
 	p.For(rows, 16, func(_, lo, hi int) {
 		for r := lo; r < hi; r++ {
 			w := m.Data[r*m.rowBytes : (r+1)*m.rowBytes]
@@ -111,4 +111,19 @@ func (m *Matrix) MulInto(p *Pool, out []float32, a *Activations) {
 			}
 		}
 	})
+}
+
+// dotFor returns the dot product the reference uses for this matrix times a
+// batch of n activation rows: its repack kernels for the types and shapes it
+// repacks (whatever n), tinyBLAS for float matrices it fits when n ≥ 2, and
+// its single-row vec_dot kernel otherwise.
+func (m *Matrix) dotFor(n int) func(n int, w, x []byte) float32 {
+	o := m.ops
+	switch {
+	case o.RepackDot != nil && m.Rows%o.RepackRows == 0:
+		return o.RepackDot
+	case n >= 2 && o.BatchDot != nil && TinyBLASFits(m.Rows, m.Cols):
+		return o.BatchDot
+	}
+	return o.VecDot
 }

@@ -24,8 +24,16 @@ type Ops struct {
 	VecDot func(n int, w, x []byte) float32
 	// BatchDot, when set, is the dot product the reference uses instead of
 	// VecDot when it multiplies the matrix by two or more activation rows
-	// at once and the matrix's shape suits it (see Matrix.MulInto).
+	// at once and its tinyBLAS kernel takes the matrix's shape
+	// (TinyBLASFits).
 	BatchDot func(n int, w, x []byte) float32
+	// RepackRows and RepackDot describe the reference's "repack" kernels:
+	// it stores a matrix of this type whose row count is a multiple of
+	// RepackRows interleaved, RepackRows rows at a time, and multiplies it
+	// with kernels of its own whatever the batch size. RepackDot sums as
+	// those kernels do. Zero and nil for types it never repacks.
+	RepackRows int
+	RepackDot  func(n int, w, x []byte) float32
 }
 
 var opsTable = map[Type]*Ops{}

@@ -12,6 +12,8 @@ func init() {
 		ToFloat:    toFloatQ4_0,
 		Quantize:   quantizeQ4_0,
 		VecDot:     vecDotQ4_0,
+		RepackRows: 8,
+		RepackDot:  repackDotQ4_0,
 	})
 }
 
@@ -54,17 +56,37 @@ func toFloatQ4_0(src []byte, dst []float32) {
 	}
 }
 
+// vecDotQ4_0 sums in the lanes8 scheme, as ggml_vec_dot_q4_0_q8_0 and
+// tinyBLAS_Q0_AVX do.
 func vecDotQ4_0(n int, w, x []byte) float32 {
-	var sum float32
+	var acc [8]float32
+	var v [legacyBlock]int8
+	var lanes [8]int32
 	for i := range n / legacyBlock {
 		wb := w[i*q4_0Bytes : (i+1)*q4_0Bytes]
 		xb := x[i*q8_0Bytes : (i+1)*q8_0Bytes]
-		xq := xb[2:q8_0Bytes]
-		var s int32
-		for j, q := range wb[2:q4_0Bytes] {
-			s += (int32(q&15)-8)*int32(int8(xq[j])) + (int32(q>>4)-8)*int32(int8(xq[j+16]))
-		}
-		sum += float32(s) * (loadF16(wb) * loadF16(xb))
+		unpackNibbles(wb[2:], 8, &v)
+		blockLanes(&v, xb[2:], &lanes)
+		accumulateLanes8(&acc, &lanes, loadF16(wb)*loadF16(xb))
 	}
-	return sum
+	return sum8(&acc)
+}
+
+// repackDotQ4_0 sums as the reference's kernels for Q4_0 matrices it has
+// interleaved eight rows at a time (ggml_gemv_q4_0_8x8_q8_0 and
+// ggml_gemm_q4_0_8x8_q8_0): one accumulator per output, to which each
+// block's whole integer dot product, times the product of the block scales,
+// is added with a fused multiply-add.
+func repackDotQ4_0(n int, w, x []byte) float32 {
+	var acc float32
+	var v [legacyBlock]int8
+	var lanes [8]int32
+	for i := range n / legacyBlock {
+		wb := w[i*q4_0Bytes : (i+1)*q4_0Bytes]
+		xb := x[i*q8_0Bytes : (i+1)*q8_0Bytes]
+		unpackNibbles(wb[2:], 8, &v)
+		blockLanes(&v, xb[2:], &lanes)
+		acc = fma32(float32(sumInts(&lanes)), loadF16(wb)*loadF16(xb), acc)
+	}
+	return acc
 }

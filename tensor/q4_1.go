@@ -49,18 +49,22 @@ func toFloatQ4_1(src []byte, dst []float32) {
 // vecDotQ4_1 multiplies Q4_1 weights by Q8_1 activations. The offsets
 // contribute m·s per block (s being d·Σq of the activations), kept in a sum of
 // their own as the reference's x86 kernel does.
+// vecDotQ4_1 sums as ggml_vec_dot_q4_1_q8_1: the levels times the
+// activation quants in the lanes8 scheme, and apart from them, in one float32
+// sum, each block's offset m times the activation block's s = d·Σq, with the
+// fused multiply-add that the compiler makes of summs += m*s.
 func vecDotQ4_1(n int, w, x []byte) float32 {
-	var sum, offsets float32
+	var acc [8]float32
+	var offsets float32
+	var v [legacyBlock]int8
+	var lanes [8]int32
 	for i := range n / legacyBlock {
 		wb := w[i*q4_1Bytes : (i+1)*q4_1Bytes]
 		xb := x[i*q8_1Bytes : (i+1)*q8_1Bytes]
-		xq := xb[4:q8_1Bytes]
-		var s int32
-		for j, q := range wb[4:q4_1Bytes] {
-			s += int32(q&15)*int32(int8(xq[j])) + int32(q>>4)*int32(int8(xq[j+16]))
-		}
-		sum += float32(s) * (loadF16(wb) * loadF16(xb))
-		offsets += loadF16(wb[2:]) * loadF16(xb[2:])
+		offsets = fma32(loadF16(wb[2:]), loadF16(xb[2:]), offsets)
+		unpackNibbles(wb[4:], 0, &v)
+		blockLanes(&v, xb[4:], &lanes)
+		accumulateLanes8(&acc, &lanes, loadF16(wb)*loadF16(xb))
 	}
-	return sum + offsets
+	return sum8(&acc) + offsets
 }

@@ -62,19 +62,18 @@ func toFloatQ5_0(src []byte, dst []float32) {
 	}
 }
 
+// vecDotQ5_0 sums in the lanes8 scheme, as ggml_vec_dot_q5_0_q8_0 and
+// tinyBLAS_Q0_AVX do.
 func vecDotQ5_0(n int, w, x []byte) float32 {
-	var sum float32
+	var acc [8]float32
+	var v [legacyBlock]int8
+	var lanes [8]int32
 	for i := range n / legacyBlock {
 		wb := w[i*q5_0Bytes : (i+1)*q5_0Bytes]
 		xb := x[i*q8_0Bytes : (i+1)*q8_0Bytes]
-		qh := binary.LittleEndian.Uint32(wb[2:])
-		xq := xb[2:q8_0Bytes]
-		var s int32
-		for j, q := range wb[6:q5_0Bytes] {
-			lo, hi := q5Levels(q, qh, j)
-			s += (lo-16)*int32(int8(xq[j])) + (hi-16)*int32(int8(xq[j+16]))
-		}
-		sum += float32(s) * (loadF16(wb) * loadF16(xb))
+		unpackNibbles5(wb[6:], binary.LittleEndian.Uint32(wb[2:]), 16, &v)
+		blockLanes(&v, xb[2:], &lanes)
+		accumulateLanes8(&acc, &lanes, loadF16(wb)*loadF16(xb))
 	}
-	return sum
+	return sum8(&acc)
 }

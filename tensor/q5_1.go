@@ -52,20 +52,19 @@ func toFloatQ5_1(src []byte, dst []float32) {
 
 // vecDotQ5_1 multiplies Q5_1 weights by Q8_1 activations, with the offsets
 // summed apart as in vecDotQ4_1.
+// vecDotQ5_1 sums as ggml_vec_dot_q5_1_q8_1, in the way of vecDotQ4_1.
 func vecDotQ5_1(n int, w, x []byte) float32 {
-	var sum, offsets float32
+	var acc [8]float32
+	var offsets float32
+	var v [legacyBlock]int8
+	var lanes [8]int32
 	for i := range n / legacyBlock {
 		wb := w[i*q5_1Bytes : (i+1)*q5_1Bytes]
 		xb := x[i*q8_1Bytes : (i+1)*q8_1Bytes]
-		qh := binary.LittleEndian.Uint32(wb[4:])
-		xq := xb[4:q8_1Bytes]
-		var s int32
-		for j, q := range wb[8:q5_1Bytes] {
-			lo, hi := q5Levels(q, qh, j)
-			s += lo*int32(int8(xq[j])) + hi*int32(int8(xq[j+16]))
-		}
-		sum += float32(s) * (loadF16(wb) * loadF16(xb))
-		offsets += loadF16(wb[2:]) * loadF16(xb[2:])
+		offsets = fma32(loadF16(wb[2:]), loadF16(xb[2:]), offsets)
+		unpackNibbles5(wb[8:], binary.LittleEndian.Uint32(wb[4:]), 0, &v)
+		blockLanes(&v, xb[4:], &lanes)
+		accumulateLanes8(&acc, &lanes, loadF16(wb)*loadF16(xb))
 	}
-	return sum + offsets
+	return sum8(&acc) + offsets
 }

@@ -103,23 +103,19 @@ func decodeQ8(src []byte, dst []float32, blockBytes int) {
 	}
 }
 
-// vecDotQ8_0 sums as the reference's AVX2 kernels do (ggml_vec_dot_q8_0_q8_0
-// and tinyBLAS_Q0_AVX, alike): each of eight lanes holds the integer sum of
-// four neighbouring products of a block and accumulates it, scaled by the
-// product of the two block scales, with a fused multiply-add.
+// vecDotQ8_0 sums in the lanes8 scheme, as both of the reference's kernels
+// for Q8_0 do (ggml_vec_dot_q8_0_q8_0 for one activation row, tinyBLAS_Q0_AVX
+// for more).
 func vecDotQ8_0(n int, w, x []byte) float32 {
 	var acc [8]float32
+	var lanes [8]int32
 	for i := range n / legacyBlock {
 		wb := w[i*q8_0Bytes : (i+1)*q8_0Bytes]
 		xb := x[i*q8_0Bytes : (i+1)*q8_0Bytes]
-		d := loadF16(wb) * loadF16(xb)
-		wq, xq := wb[2:q8_0Bytes], xb[2:q8_0Bytes]
-		for l := range acc {
-			j := 4 * l
-			s := int32(int8(wq[j]))*int32(int8(xq[j])) + int32(int8(wq[j+1]))*int32(int8(xq[j+1])) +
-				int32(int8(wq[j+2]))*int32(int8(xq[j+2])) + int32(int8(wq[j+3]))*int32(int8(xq[j+3]))
-			acc[l] = fma32(d, float32(s), acc[l])
+		for l := range lanes {
+			lanes[l] = dotInt8x4(wb[2+4*l:], xb[2+4*l:])
 		}
+		accumulateLanes8(&acc, &lanes, loadF16(wb)*loadF16(xb))
 	}
 	return sum8(&acc)
 }
