@@ -1,0 +1,7 @@
+package tensor
+
+// useAVX2 selects the amd64 assembly kernels (AVX2 with FMA and F16C). Every
+// kernel has a pure-Go twin, used on other CPUs and when ZHI_NOASM is set,
+// and a test that the two agree bit for bit: both follow the same summation
+// order (lanes.go), so they must.
+var useAVX2 = cpuHasAVX2()
