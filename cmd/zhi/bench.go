@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
+	"runtime/pprof"
 	"strings"
 
 	"github.com/spf13/pflag"
@@ -21,6 +22,7 @@ var benchCommand = command{
 			path, shape, typ string
 			threads          int
 			asJSON           bool
+			cpuProfile       string
 			o                = bench.Options{Prompts: []int{512}, Gens: []int{128}, Reps: 5, Batch: 2048, Seed: 1}
 		)
 		fs.StringVarP(&path, "model", "m", "", "GGUF model file")
@@ -32,6 +34,7 @@ var benchCommand = command{
 		fs.IntVarP(&o.Batch, "batch-size", "b", o.Batch, "most prompt tokens per forward pass")
 		fs.IntVarP(&threads, "threads", "t", 0, "worker threads (0: one per CPU)")
 		fs.BoolVar(&asJSON, "json", false, "print a JSON array of results with llama-bench's field names")
+		fs.StringVar(&cpuProfile, "cpuprofile", "", "write a CPU profile of the timed runs to this file (for go tool pprof)")
 		return func(args []string) error {
 			if len(args) > 0 {
 				return fmt.Errorf("unexpected argument %q", args[0])
@@ -56,6 +59,17 @@ var benchCommand = command{
 					}
 				}
 				return bench.WriteTableRow(os.Stdout, r)
+			}
+			if cpuProfile != "" {
+				f, err := os.Create(cpuProfile)
+				if err != nil {
+					return err
+				}
+				defer f.Close()
+				if err := pprof.StartCPUProfile(f); err != nil {
+					return err
+				}
+				defer pprof.StopCPUProfile()
 			}
 			if err := bench.Run(e, info, o, report); err != nil {
 				return err
