@@ -148,11 +148,7 @@ func softmax(x []float32) {
 }
 
 // toF16 stores src as half precision into dst.
-func toF16(dst []uint16, src []float32) {
-	for i, v := range src {
-		dst[i] = tensor.F32ToF16(v)
-	}
-}
+func toF16(dst []uint16, src []float32) { tensor.EncodeF16(dst, src) }
 
 // kvPad is the multiple the reference rounds up to the number of cache cells
 // an attention looks at (n_kv, 32 without flash attention); the cells past

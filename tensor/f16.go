@@ -33,19 +33,8 @@ func loadF16(b []byte) float32 { return f16Table[binary.LittleEndian.Uint16(b)] 
 // start of b.
 func storeF16(b []byte, f float32) { binary.LittleEndian.PutUint16(b, F32ToF16(f)) }
 
-func toFloatF16(src []byte, dst []float32) {
-	src = src[:2*len(dst)]
-	for i := range dst {
-		dst[i] = loadF16(src[2*i:])
-	}
-}
-
-func quantizeF16(src []float32, dst []byte) {
-	dst = dst[:2*len(src)]
-	for i, v := range src {
-		storeF16(dst[2*i:], v)
-	}
-}
+func toFloatF16(src []byte, dst []float32)  { decodeF16(dst, halves(src, len(dst))) }
+func quantizeF16(src []float32, dst []byte) { encodeF16(halves(dst, len(src)), src) }
 
 // halves views a row of n halves as []uint16. Like the rest of the package
 // it assumes a little-endian machine.
@@ -59,8 +48,24 @@ func halves(b []byte, n int) []uint16 {
 func vecDotF16(n int, w, x []byte) float32   { return DotF16(halves(w, n), halves(x, n)) }
 func batchDotF16(n int, w, x []byte) float32 { return DotF16Batch(halves(w, n), halves(x, n)) }
 
-// decodeF16 converts len(dst) halves of src to float32.
-func decodeF16(dst []float32, src []uint16) {
+// EncodeF16 rounds the values of src to half precision, as F32ToF16 does,
+// into dst[:len(src)].
+func EncodeF16(dst []uint16, src []float32) { encodeF16(dst[:len(src)], src) }
+
+// DecodeF16 converts the halves of src to float32, as F16ToF32 does, into
+// dst[:len(src)].
+func DecodeF16(dst []float32, src []uint16) { decodeF16(dst[:len(src)], src) }
+
+// encodeF16Generic converts len(src) values into dst.
+func encodeF16Generic(dst []uint16, src []float32) {
+	dst = dst[:len(src)]
+	for i, v := range src {
+		dst[i] = F32ToF16(v)
+	}
+}
+
+// decodeF16Generic converts len(dst) halves of src to float32.
+func decodeF16Generic(dst []float32, src []uint16) {
 	src = src[:len(dst)]
 	for i, h := range src {
 		dst[i] = f16Table[h]
@@ -73,12 +78,18 @@ func decodeF16(dst []float32, src []uint16) {
 // round one by one in float64.
 func DotF16(x, y []uint16) float32 {
 	n := min(len(x), len(y))
+	return dotF16(x[:n], y[:n])
+}
+
+// dotF16Generic is DotF16 for vectors of the same length.
+func dotF16Generic(x, y []uint16) float32 {
+	n := len(x)
 	var acc roundAcc
 	var xs, ys [roundLen]float32
 	i := 0
 	for ; i+roundLen <= n; i += roundLen {
-		decodeF16(xs[:], x[i:])
-		decodeF16(ys[:], y[i:])
+		decodeF16Generic(xs[:], x[i:])
+		decodeF16Generic(ys[:], y[i:])
 		acc.add(&xs, &ys)
 	}
 	sum := float64(acc.sum())
@@ -94,12 +105,19 @@ func DotF16(x, y []uint16) float32 {
 // a multiple of 16 (see TinyBLASFits) and ignores any rest.
 func DotF16Batch(x, y []uint16) float32 {
 	n := min(len(x), len(y)) / 16 * 16
+	return dotF16Batch(x[:n], y[:n])
+}
+
+// dotF16BatchGeneric is DotF16Batch for vectors of the same length, a
+// multiple of 16.
+func dotF16BatchGeneric(x, y []uint16) float32 {
+	n := len(x)
 	var acc tileAcc
 	var xs, ys [roundLen]float32
 	for i := 0; i < n; i += roundLen {
 		m := min(roundLen, n-i)
-		decodeF16(xs[:m], x[i:])
-		decodeF16(ys[:m], y[i:])
+		decodeF16Generic(xs[:m], x[i:])
+		decodeF16Generic(ys[:m], y[i:])
 		acc.add(xs[:m], ys[:m])
 	}
 	return acc.sum()

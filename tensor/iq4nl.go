@@ -129,7 +129,11 @@ func toFloatIQ4_NL(src []byte, dst []float32) {
 	}
 }
 
-func vecDotIQ4_NL(n int, w, x []byte) float32 {
+// vecDotIQ4_NLGeneric adds each block's integer dot product times the
+// product of the block scales to one float32 sum, rounding the product
+// before the addition. (The reference's AVX2 kernel, ggml_vec_dot_iq4_nl_q8_0,
+// sums in lanes instead; no reference model has IQ4_NL weights to check.)
+func vecDotIQ4_NLGeneric(n int, w, x []byte) float32 {
 	var sum float32
 	for i := range n / legacyBlock {
 		wb := w[i*iq4nlBytes : (i+1)*iq4nlBytes]
@@ -139,7 +143,9 @@ func vecDotIQ4_NL(n int, w, x []byte) float32 {
 		for j, q := range wb[2:iq4nlBytes] {
 			s += int32(iq4nlValues[q&15])*int32(int8(xq[j])) + int32(iq4nlValues[q>>4])*int32(int8(xq[j+16]))
 		}
-		sum += float32(s) * (loadF16(wb) * loadF16(xb))
+		// The conversion keeps compilers from fusing the product into
+		// the addition, as they may on FMA machines.
+		sum += float32(float32(s) * (loadF16(wb) * loadF16(xb)))
 	}
 	return sum
 }

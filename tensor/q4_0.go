@@ -56,9 +56,9 @@ func toFloatQ4_0(src []byte, dst []float32) {
 	}
 }
 
-// vecDotQ4_0 sums in the lanes8 scheme, as ggml_vec_dot_q4_0_q8_0 and
-// tinyBLAS_Q0_AVX do.
-func vecDotQ4_0(n int, w, x []byte) float32 {
+// vecDotQ4_0Generic sums in the lanes8 scheme, as ggml_vec_dot_q4_0_q8_0
+// and tinyBLAS_Q0_AVX do.
+func vecDotQ4_0Generic(n int, w, x []byte) float32 {
 	var acc [8]float32
 	var v [legacyBlock]int8
 	var lanes [8]int32
@@ -72,12 +72,12 @@ func vecDotQ4_0(n int, w, x []byte) float32 {
 	return sum8(&acc)
 }
 
-// repackDotQ4_0 sums as the reference's kernels for Q4_0 matrices it has
-// interleaved eight rows at a time (ggml_gemv_q4_0_8x8_q8_0 and
+// repackDotQ4_0Generic sums as the reference's kernels for Q4_0 matrices it
+// has interleaved eight rows at a time (ggml_gemv_q4_0_8x8_q8_0 and
 // ggml_gemm_q4_0_8x8_q8_0): one accumulator per output, to which each
 // block's whole integer dot product, times the product of the block scales,
 // is added with a fused multiply-add.
-func repackDotQ4_0(n int, w, x []byte) float32 {
+func repackDotQ4_0Generic(n int, w, x []byte) float32 {
 	var acc float32
 	var v [legacyBlock]int8
 	var lanes [8]int32

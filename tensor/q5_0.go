@@ -62,9 +62,9 @@ func toFloatQ5_0(src []byte, dst []float32) {
 	}
 }
 
-// vecDotQ5_0 sums in the lanes8 scheme, as ggml_vec_dot_q5_0_q8_0 and
-// tinyBLAS_Q0_AVX do.
-func vecDotQ5_0(n int, w, x []byte) float32 {
+// vecDotQ5_0Generic sums in the lanes8 scheme, as ggml_vec_dot_q5_0_q8_0
+// and tinyBLAS_Q0_AVX do.
+func vecDotQ5_0Generic(n int, w, x []byte) float32 {
 	var acc [8]float32
 	var v [legacyBlock]int8
 	var lanes [8]int32

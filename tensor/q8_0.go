@@ -64,8 +64,8 @@ func encodeQ8(x []float32, qs []byte, activations bool) (d float32, sum int32) {
 	return d, sum
 }
 
-func quantizeQ8_0(src []float32, dst []byte)  { encodeQ8_0(src, dst, false) }
-func fromFloatQ8_0(src []float32, dst []byte) { encodeQ8_0(src, dst, true) }
+func quantizeQ8_0(src []float32, dst []byte)         { encodeQ8_0(src, dst, false) }
+func fromFloatQ8_0Generic(src []float32, dst []byte) { encodeQ8_0(src, dst, true) }
 
 func encodeQ8_0(src []float32, dst []byte, activations bool) {
 	for i := range len(src) / legacyBlock {
@@ -103,10 +103,10 @@ func decodeQ8(src []byte, dst []float32, blockBytes int) {
 	}
 }
 
-// vecDotQ8_0 sums in the lanes8 scheme, as both of the reference's kernels
-// for Q8_0 do (ggml_vec_dot_q8_0_q8_0 for one activation row, tinyBLAS_Q0_AVX
-// for more).
-func vecDotQ8_0(n int, w, x []byte) float32 {
+// vecDotQ8_0Generic sums in the lanes8 scheme, as both of the reference's
+// kernels for Q8_0 do (ggml_vec_dot_q8_0_q8_0 for one activation row,
+// tinyBLAS_Q0_AVX for more).
+func vecDotQ8_0Generic(n int, w, x []byte) float32 {
 	var acc [8]float32
 	var lanes [8]int32
 	for i := range n / legacyBlock {

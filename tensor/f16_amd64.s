@@ -1,0 +1,221 @@
+#include "textflag.h"
+#include "lanes_amd64.h"
+
+// AVX2 kernels of half-precision rows. The reference's 16-lane (AVX-512)
+// registers are pairs of YMM registers here, the low one holding lanes 0…7.
+
+// FMA8 adds the products of the eight halves at OFF(SI) and OFF(DI) to ACC.
+#define FMA8(OFF, ACC) \
+	VCVTPH2PS OFF(SI), Y8; \
+	VCVTPH2PS OFF(DI), Y9; \
+	VFMADD231PS Y9, Y8, ACC
+
+// func dotF16AVX2(x, y *uint16, n int) float32
+//
+// The rounds scheme (roundAcc): register r, in Y(2r) and Y(2r+1), takes
+// values 16r…16r+15 of each round of 64; the registers are reduced
+// (0+2)+(1+3), then their lanes; the values past the last round are added
+// one by one to a float64 sum, each product rounded to float32 first.
+TEXT ·dotF16AVX2(SB), NOSPLIT, $0-28
+	MOVQ x+0(FP), SI
+	MOVQ y+8(FP), DI
+	MOVQ n+16(FP), CX
+	VXORPS Y0, Y0, Y0
+	VXORPS Y1, Y1, Y1
+	VXORPS Y2, Y2, Y2
+	VXORPS Y3, Y3, Y3
+	VXORPS Y4, Y4, Y4
+	VXORPS Y5, Y5, Y5
+	VXORPS Y6, Y6, Y6
+	VXORPS Y7, Y7, Y7
+	MOVQ CX, BX
+	SHRQ $6, BX
+	JZ   roundsdone
+
+rounds:
+	FMA8(0, Y0)
+	FMA8(16, Y1)
+	FMA8(32, Y2)
+	FMA8(48, Y3)
+	FMA8(64, Y4)
+	FMA8(80, Y5)
+	FMA8(96, Y6)
+	FMA8(112, Y7)
+	ADDQ $128, SI
+	ADDQ $128, DI
+	DECQ BX
+	JNZ  rounds
+
+roundsdone:
+	VADDPS Y4, Y0, Y0
+	VADDPS Y6, Y2, Y2
+	VADDPS Y2, Y0, Y0
+	VADDPS Y5, Y1, Y1
+	VADDPS Y7, Y3, Y3
+	VADDPS Y3, Y1, Y1
+	VADDPS Y1, Y0, Y0
+	SUM8(Y0, X0, X1)
+	VCVTSS2SD X0, X0, X0
+	ANDQ $63, CX
+	JZ   restdone
+
+rest:
+	MOVWLZX   (SI), AX
+	MOVWLZX   (DI), BX
+	VMOVD     AX, X1
+	VMOVD     BX, X2
+	VCVTPH2PS X1, X1
+	VCVTPH2PS X2, X2
+	VMULSS    X2, X1, X1
+	VCVTSS2SD X1, X1, X1
+	VADDSD    X1, X0, X0
+	ADDQ $2, SI
+	ADDQ $2, DI
+	DECQ CX
+	JNZ  rest
+
+restdone:
+	VCVTSD2SS X0, X0, X0
+	VMOVSS    X0, ret+24(FP)
+	VZEROUPPER
+	RET
+
+// func dotF16BatchAVX2(x, y *uint16, n int) float32
+//
+// The tiles scheme (tileAcc): one 16-lane register, Y0 and Y1, value i
+// going to lane i%16; n is a multiple of 16.
+TEXT ·dotF16BatchAVX2(SB), NOSPLIT, $0-28
+	MOVQ x+0(FP), SI
+	MOVQ y+8(FP), DI
+	MOVQ n+16(FP), CX
+	VXORPS Y0, Y0, Y0
+	VXORPS Y1, Y1, Y1
+	MOVQ CX, BX
+	SHRQ $6, BX
+	JZ   tiles16
+
+tiles64:
+	FMA8(0, Y0)
+	FMA8(16, Y1)
+	FMA8(32, Y0)
+	FMA8(48, Y1)
+	FMA8(64, Y0)
+	FMA8(80, Y1)
+	FMA8(96, Y0)
+	FMA8(112, Y1)
+	ADDQ $128, SI
+	ADDQ $128, DI
+	DECQ BX
+	JNZ  tiles64
+
+tiles16:
+	ANDQ $63, CX
+	SHRQ $4, CX
+	JZ   tilesdone
+
+tiles16loop:
+	FMA8(0, Y0)
+	FMA8(16, Y1)
+	ADDQ $32, SI
+	ADDQ $32, DI
+	DECQ CX
+	JNZ  tiles16loop
+
+tilesdone:
+	VADDPS Y1, Y0, Y0
+	SUM8(Y0, X0, X1)
+	VMOVSS X0, ret+24(FP)
+	VZEROUPPER
+	RET
+
+// func encodeF16AVX2(dst *uint16, src *float32, n int)
+//
+// VCVTPS2PH with immediate 0 rounds to nearest even, as F32ToF16 does, and
+// makes NaNs quiet keeping the top of their payload, as F32ToF16 does too.
+TEXT ·encodeF16AVX2(SB), NOSPLIT, $0-24
+	MOVQ dst+0(FP), DI
+	MOVQ src+8(FP), SI
+	MOVQ n+16(FP), CX
+	MOVQ CX, BX
+	SHRQ $4, BX
+	JZ   enc8
+
+enc16:
+	VMOVUPS   (SI), Y0
+	VMOVUPS   32(SI), Y1
+	VCVTPS2PH $0, Y0, X0
+	VCVTPS2PH $0, Y1, X1
+	VMOVDQU   X0, (DI)
+	VMOVDQU   X1, 16(DI)
+	ADDQ $64, SI
+	ADDQ $32, DI
+	DECQ BX
+	JNZ  enc16
+
+enc8:
+	ANDQ $15, CX
+	JZ   encdone
+
+enc1:
+	VMOVSS    (SI), X0
+	VCVTPS2PH $0, X0, X0
+	VMOVD     X0, AX
+	MOVW      AX, (DI)
+	ADDQ $4, SI
+	ADDQ $2, DI
+	DECQ CX
+	JNZ  enc1
+
+encdone:
+	VZEROUPPER
+	RET
+
+// func decodeF16AVX2(dst *float32, src *uint16, n int) (sawNaN bool)
+//
+// VCVTPH2PS converts every half exactly except signalling NaNs, which it
+// makes quiet; sawNaN reports any NaN so that the caller can convert again
+// the slow way.
+TEXT ·decodeF16AVX2(SB), NOSPLIT, $0-25
+	MOVQ dst+0(FP), DI
+	MOVQ src+8(FP), SI
+	MOVQ n+16(FP), CX
+	VXORPS Y7, Y7, Y7
+	MOVQ CX, BX
+	SHRQ $4, BX
+	JZ   dec8
+
+dec16:
+	VCVTPH2PS (SI), Y0
+	VCVTPH2PS 16(SI), Y1
+	VMOVUPS   Y0, (DI)
+	VMOVUPS   Y1, 32(DI)
+	VCMPPS    $3, Y0, Y0, Y0
+	VCMPPS    $3, Y1, Y1, Y1
+	VORPS     Y0, Y7, Y7
+	VORPS     Y1, Y7, Y7
+	ADDQ $32, SI
+	ADDQ $64, DI
+	DECQ BX
+	JNZ  dec16
+
+dec8:
+	ANDQ $15, CX
+	JZ   decdone
+
+dec1:
+	MOVWLZX   (SI), AX
+	VMOVD     AX, X0
+	VCVTPH2PS X0, X0
+	VMOVSS    X0, (DI)
+	VCMPPS    $3, X0, X0, X0
+	VORPS     Y0, Y7, Y7
+	ADDQ $2, SI
+	ADDQ $4, DI
+	DECQ CX
+	JNZ  dec1
+
+decdone:
+	VPTEST Y7, Y7
+	SETNE  sawNaN+24(FP)
+	VZEROUPPER
+	RET

@@ -1,0 +1,81 @@
+package tensor
+
+import "unsafe"
+
+// The kernels of the 32-value block formats run in assembly
+// (legacy_amd64.s) when useAVX2 is set, in their Go twins otherwise. The
+// wrappers slice their inputs to the length the twins would read, so short
+// inputs panic the same way.
+
+//go:noescape
+func dotQ8_0AVX2(w, x *byte, blocks int) (sum float32, exact bool)
+
+//go:noescape
+func dotQ4_0AVX2(w, x *byte, blocks int) float32
+
+//go:noescape
+func repackDotQ4_0AVX2(w, x *byte, blocks int) float32
+
+//go:noescape
+func dotQ5_0AVX2(w, x *byte, blocks int) float32
+
+//go:noescape
+func dotIQ4_NLAVX2(w, x *byte, blocks int) float32
+
+//go:noescape
+func fromFloatQ8_0AVX2(src *float32, dst *byte, blocks int)
+
+// blockRows returns pointers to the first byte of w and x and the number of
+// whole blocks in n values, checking that w and x hold that many blocks of
+// wBytes and of q8_0Bytes (the dot type of every format here).
+func blockRows(n int, w, x []byte, wBytes int) (wp, xp *byte, blocks int) {
+	blocks = n / legacyBlock
+	return unsafe.SliceData(w[:blocks*wBytes]), unsafe.SliceData(x[:blocks*q8_0Bytes]), blocks
+}
+
+func vecDotQ8_0(n int, w, x []byte) float32 {
+	if !useAVX2 {
+		return vecDotQ8_0Generic(n, w, x)
+	}
+	if sum, exact := dotQ8_0AVX2(blockRows(n, w, x, q8_0Bytes)); exact {
+		return sum
+	}
+	return vecDotQ8_0Generic(n, w, x)
+}
+
+func vecDotQ4_0(n int, w, x []byte) float32 {
+	if !useAVX2 {
+		return vecDotQ4_0Generic(n, w, x)
+	}
+	return dotQ4_0AVX2(blockRows(n, w, x, q4_0Bytes))
+}
+
+func repackDotQ4_0(n int, w, x []byte) float32 {
+	if !useAVX2 {
+		return repackDotQ4_0Generic(n, w, x)
+	}
+	return repackDotQ4_0AVX2(blockRows(n, w, x, q4_0Bytes))
+}
+
+func vecDotQ5_0(n int, w, x []byte) float32 {
+	if !useAVX2 {
+		return vecDotQ5_0Generic(n, w, x)
+	}
+	return dotQ5_0AVX2(blockRows(n, w, x, q5_0Bytes))
+}
+
+func vecDotIQ4_NL(n int, w, x []byte) float32 {
+	if !useAVX2 {
+		return vecDotIQ4_NLGeneric(n, w, x)
+	}
+	return dotIQ4_NLAVX2(blockRows(n, w, x, iq4nlBytes))
+}
+
+func fromFloatQ8_0(src []float32, dst []byte) {
+	if !useAVX2 {
+		fromFloatQ8_0Generic(src, dst)
+		return
+	}
+	blocks := len(src) / legacyBlock
+	fromFloatQ8_0AVX2(unsafe.SliceData(src), unsafe.SliceData(dst[:blocks*q8_0Bytes]), blocks)
+}

@@ -1,0 +1,431 @@
+#include "textflag.h"
+#include "lanes_amd64.h"
+
+// AVX2 kernels of the 32-value block formats. Each sums exactly as its Go
+// twin in q8_0.go, q4_0.go, q5_0.go or iq4nl.go: the integer part of a block
+// is exact whatever the instructions, and the float part uses the same
+// roundings in the same order (VFMADD231PS rounds once, like fma32).
+
+// Constants, 32 bytes each so that a YMM register can load one.
+DATA nibbleMask<>+0(SB)/8, $0x0f0f0f0f0f0f0f0f
+DATA nibbleMask<>+8(SB)/8, $0x0f0f0f0f0f0f0f0f
+DATA nibbleMask<>+16(SB)/8, $0x0f0f0f0f0f0f0f0f
+DATA nibbleMask<>+24(SB)/8, $0x0f0f0f0f0f0f0f0f
+GLOBL nibbleMask<>(SB), RODATA|NOPTR, $32
+
+DATA eights<>+0(SB)/8, $0x0808080808080808
+DATA eights<>+8(SB)/8, $0x0808080808080808
+DATA eights<>+16(SB)/8, $0x0808080808080808
+DATA eights<>+24(SB)/8, $0x0808080808080808
+GLOBL eights<>(SB), RODATA|NOPTR, $32
+
+DATA sixteens<>+0(SB)/8, $0x1010101010101010
+DATA sixteens<>+8(SB)/8, $0x1010101010101010
+DATA sixteens<>+16(SB)/8, $0x1010101010101010
+DATA sixteens<>+24(SB)/8, $0x1010101010101010
+GLOBL sixteens<>(SB), RODATA|NOPTR, $32
+
+DATA minInt8<>+0(SB)/8, $0x8080808080808080
+DATA minInt8<>+8(SB)/8, $0x8080808080808080
+DATA minInt8<>+16(SB)/8, $0x8080808080808080
+DATA minInt8<>+24(SB)/8, $0x8080808080808080
+GLOBL minInt8<>(SB), RODATA|NOPTR, $32
+
+DATA onesInt16<>+0(SB)/8, $0x0001000100010001
+DATA onesInt16<>+8(SB)/8, $0x0001000100010001
+DATA onesInt16<>+16(SB)/8, $0x0001000100010001
+DATA onesInt16<>+24(SB)/8, $0x0001000100010001
+GLOBL onesInt16<>(SB), RODATA|NOPTR, $32
+
+// qhSpread copies byte k/8 of a broadcast uint32 to byte k, and qhBit picks
+// bit k%8 of it: together they turn the 32 fifth bits of a Q5_0 block into
+// one byte per value.
+DATA qhSpread<>+0(SB)/8, $0x0000000000000000
+DATA qhSpread<>+8(SB)/8, $0x0101010101010101
+DATA qhSpread<>+16(SB)/8, $0x0202020202020202
+DATA qhSpread<>+24(SB)/8, $0x0303030303030303
+GLOBL qhSpread<>(SB), RODATA|NOPTR, $32
+
+DATA qhBit<>+0(SB)/8, $0x8040201008040201
+DATA qhBit<>+8(SB)/8, $0x8040201008040201
+DATA qhBit<>+16(SB)/8, $0x8040201008040201
+DATA qhBit<>+24(SB)/8, $0x8040201008040201
+GLOBL qhBit<>(SB), RODATA|NOPTR, $32
+
+// iq4nlTable is kvalues_iq4nl, once per 128-bit half for VPSHUFB.
+DATA iq4nlTable<>+0(SB)/8, $0xf6eaddcfbfad9881
+DATA iq4nlTable<>+8(SB)/8, $0x7159453526190d01
+DATA iq4nlTable<>+16(SB)/8, $0xf6eaddcfbfad9881
+DATA iq4nlTable<>+24(SB)/8, $0x7159453526190d01
+GLOBL iq4nlTable<>(SB), RODATA|NOPTR, $32
+
+DATA absMask<>+0(SB)/8, $0x7fffffff7fffffff
+DATA absMask<>+8(SB)/8, $0x7fffffff7fffffff
+DATA absMask<>+16(SB)/8, $0x7fffffff7fffffff
+DATA absMask<>+24(SB)/8, $0x7fffffff7fffffff
+GLOBL absMask<>(SB), RODATA|NOPTR, $32
+
+DATA lowBytes<>+0(SB)/8, $0x000000ff000000ff
+DATA lowBytes<>+8(SB)/8, $0x000000ff000000ff
+DATA lowBytes<>+16(SB)/8, $0x000000ff000000ff
+DATA lowBytes<>+24(SB)/8, $0x000000ff000000ff
+GLOBL lowBytes<>(SB), RODATA|NOPTR, $32
+
+// packOrder undoes the interleaving of VPACKUSDW and VPACKUSWB across the
+// two 128-bit halves.
+DATA packOrder<>+0(SB)/8, $0x0000000400000000
+DATA packOrder<>+8(SB)/8, $0x0000000500000001
+DATA packOrder<>+16(SB)/8, $0x0000000600000002
+DATA packOrder<>+24(SB)/8, $0x0000000700000003
+GLOBL packOrder<>(SB), RODATA|NOPTR, $32
+
+DATA f127<>+0(SB)/4, $127.0
+GLOBL f127<>(SB), RODATA|NOPTR, $4
+
+// BLOCK_SCALE sets YD (and its low lane XD) to the product, rounded to
+// float32, of the F16 scales at (W) and (X) in every lane.
+#define BLOCK_SCALE(W, X, XD, YD) \
+	VPBROADCASTW (W), XD; \
+	VPBROADCASTW (X), X15; \
+	VCVTPH2PS    XD, YD; \
+	VCVTPH2PS    X15, Y15; \
+	VMULPS       Y15, YD, YD
+
+// NIBBLES sets Y to the 32 nibbles of the 16 bytes at ADDR in value order:
+// the low nibbles, then the high ones.
+#define NIBBLES(ADDR, X, Y, XT) \
+	VMOVDQU ADDR, X; \
+	VPSRLW  $4, X, XT; \
+	VINSERTI128 $1, XT, Y, Y; \
+	VPAND   nibbleMask<>(SB), Y, Y
+
+// OFFSET_LANES sets YQ to the eight lane sums of a block, lane l being
+// Σ (q[i]-offset)·x[i] over values 4l…4l+3, where YQ holds the unsigned
+// levels q (below 32), YX the signed activation quants and YOFF the offset
+// in every byte. It sums q·x and offset·x apart, which VPMADDUBSW takes
+// without saturating.
+#define OFFSET_LANES(YQ, YX, YOFF, YT) \
+	VPMADDUBSW YX, YQ, YQ; \
+	VPMADDUBSW YX, YOFF, YT; \
+	VPSUBW     YT, YQ, YQ; \
+	VPMADDWD   onesInt16<>(SB), YQ, YQ
+
+// SUMINT8 reduces the int32 lanes of Y (low half X) into the low lane of X.
+#define SUMINT8(Y, X, XT) \
+	VEXTRACTI128 $1, Y, XT; \
+	VPADDD    XT, X, X; \
+	VPSHUFD   $0x4e, X, XT; \
+	VPADDD    XT, X, X; \
+	VPSHUFD   $0xb1, X, XT; \
+	VPADDD    XT, X, X
+
+// PAIR_SCALES sets the low two lanes of XD to the products, rounded to
+// float32, of the F16 scales of two blocks: at (W) and WNEXT(W), and at
+// (X) and XNEXT(X). Clobbers X15.
+#define PAIR_SCALES(W, WNEXT, X, XNEXT, XD) \
+	VPBROADCASTW (W), XD; \
+	VPINSRW      $1, WNEXT(W), XD, XD; \
+	VPBROADCASTW (X), X15; \
+	VPINSRW      $1, XNEXT(X), X15, X15; \
+	VCVTPH2PS    XD, XD; \
+	VCVTPH2PS    X15, X15; \
+	VMULPS       X15, XD, XD
+
+// PAIR_SUMS sets the low two lanes of XA to the sums of the int32 lanes of
+// YA and of YB, converted to float32 (exactly: they are below 2²⁴).
+#define PAIR_SUMS(YA, XA, YB, XT) \
+	VPHADDD      YB, YA, YA; \
+	VEXTRACTI128 $1, YA, XT; \
+	VPADDD       XT, XA, XA; \
+	VPHADDD      XA, XA, XA; \
+	VCVTDQ2PS    XA, XA
+
+// func dotQ8_0AVX2(w, x *byte, blocks int) (sum float32, exact bool)
+//
+// Lane sums come from VPMADDUBSW of |w| and x with w's signs, which is wrong
+// only when x holds -128 (its negation overflows); exact reports that no
+// activation quant was -128, and otherwise the caller uses the Go twin.
+TEXT ·dotQ8_0AVX2(SB), NOSPLIT, $0-29
+	MOVQ w+0(FP), SI
+	MOVQ x+8(FP), DI
+	MOVQ blocks+16(FP), CX
+	VXORPS  Y0, Y0, Y0
+	VPXOR   Y7, Y7, Y7
+	VMOVDQU minInt8<>(SB), Y6
+	VMOVDQU onesInt16<>(SB), Y5
+	TESTQ   CX, CX
+	JZ      q80done
+
+q80loop:
+	BLOCK_SCALE(SI, DI, X1, Y1)
+	VMOVDQU    2(SI), Y2
+	VMOVDQU    2(DI), Y3
+	VPCMPEQB   Y6, Y3, Y4
+	VPOR       Y4, Y7, Y7
+	VPABSB     Y2, Y4
+	VPSIGNB    Y2, Y3, Y3
+	VPMADDUBSW Y3, Y4, Y3
+	VPMADDWD   Y5, Y3, Y3
+	VCVTDQ2PS  Y3, Y3
+	VFMADD231PS Y3, Y1, Y0
+	ADDQ $34, SI
+	ADDQ $34, DI
+	DECQ CX
+	JNZ  q80loop
+
+q80done:
+	SUM8(Y0, X0, X1)
+	VMOVSS X0, sum+24(FP)
+	VPTEST Y7, Y7
+	SETEQ  exact+28(FP)
+	VZEROUPPER
+	RET
+
+// func dotQ4_0AVX2(w, x *byte, blocks int) float32
+TEXT ·dotQ4_0AVX2(SB), NOSPLIT, $0-28
+	MOVQ w+0(FP), SI
+	MOVQ x+8(FP), DI
+	MOVQ blocks+16(FP), CX
+	VXORPS  Y0, Y0, Y0
+	VMOVDQU eights<>(SB), Y6
+	TESTQ   CX, CX
+	JZ      q40done
+
+q40loop:
+	BLOCK_SCALE(SI, DI, X1, Y1)
+	NIBBLES(2(SI), X2, Y2, X3)
+	VMOVDQU 2(DI), Y3
+	OFFSET_LANES(Y2, Y3, Y6, Y4)
+	VCVTDQ2PS   Y2, Y2
+	VFMADD231PS Y2, Y1, Y0
+	ADDQ $18, SI
+	ADDQ $34, DI
+	DECQ CX
+	JNZ  q40loop
+
+q40done:
+	SUM8(Y0, X0, X1)
+	VMOVSS X0, ret+24(FP)
+	VZEROUPPER
+	RET
+
+// func repackDotQ4_0AVX2(w, x *byte, blocks int) float32
+//
+// The repack scheme: one float32 accumulator, to which each block adds its
+// whole integer sum times the scales with a fused multiply-add.
+TEXT ·repackDotQ4_0AVX2(SB), NOSPLIT, $0-28
+	MOVQ w+0(FP), SI
+	MOVQ x+8(FP), DI
+	MOVQ blocks+16(FP), CX
+	VXORPS  X0, X0, X0
+	VMOVDQU eights<>(SB), Y6
+	CMPQ    CX, $2
+	JB      rq40one
+
+rq40pair:
+	PAIR_SCALES(SI, 18, DI, 34, X1)
+	NIBBLES(2(SI), X2, Y2, X3)
+	VMOVDQU 2(DI), Y3
+	OFFSET_LANES(Y2, Y3, Y6, Y4)
+	NIBBLES(20(SI), X10, Y10, X3)
+	VMOVDQU 36(DI), Y3
+	OFFSET_LANES(Y10, Y3, Y6, Y4)
+	PAIR_SUMS(Y2, X2, Y10, X3)
+	VFMADD231SS X2, X1, X0
+	VMOVSHDUP   X1, X1
+	VMOVSHDUP   X2, X2
+	VFMADD231SS X2, X1, X0
+	ADDQ $36, SI
+	ADDQ $68, DI
+	SUBQ $2, CX
+	CMPQ CX, $2
+	JAE  rq40pair
+
+rq40one:
+	TESTQ CX, CX
+	JZ    rq40done
+	BLOCK_SCALE(SI, DI, X1, Y1)
+	NIBBLES(2(SI), X2, Y2, X3)
+	VMOVDQU 2(DI), Y3
+	OFFSET_LANES(Y2, Y3, Y6, Y4)
+	SUMINT8(Y2, X2, X3)
+	VCVTDQ2PS   X2, X2
+	VFMADD231SS X2, X1, X0
+
+rq40done:
+	VMOVSS X0, ret+24(FP)
+	VZEROUPPER
+	RET
+
+// func dotQ5_0AVX2(w, x *byte, blocks int) float32
+TEXT ·dotQ5_0AVX2(SB), NOSPLIT, $0-28
+	MOVQ w+0(FP), SI
+	MOVQ x+8(FP), DI
+	MOVQ blocks+16(FP), CX
+	VXORPS  Y0, Y0, Y0
+	VMOVDQU sixteens<>(SB), Y6
+	VMOVDQU qhSpread<>(SB), Y7
+	VMOVDQU qhBit<>(SB), Y8
+	TESTQ   CX, CX
+	JZ      q50done
+
+q50loop:
+	BLOCK_SCALE(SI, DI, X1, Y1)
+	NIBBLES(6(SI), X2, Y2, X3)
+	// The fifth bits: bit k of qh becomes 16 in byte k.
+	VPBROADCASTD 2(SI), Y3
+	VPSHUFB      Y7, Y3, Y3
+	VPAND        Y8, Y3, Y3
+	VPCMPEQB     Y8, Y3, Y3
+	VPAND        Y6, Y3, Y3
+	VPOR         Y3, Y2, Y2
+	VMOVDQU 2(DI), Y3
+	OFFSET_LANES(Y2, Y3, Y6, Y4)
+	VCVTDQ2PS   Y2, Y2
+	VFMADD231PS Y2, Y1, Y0
+	ADDQ $22, SI
+	ADDQ $34, DI
+	DECQ CX
+	JNZ  q50loop
+
+q50done:
+	SUM8(Y0, X0, X1)
+	VMOVSS X0, ret+24(FP)
+	VZEROUPPER
+	RET
+
+// IQ4NL_LANES sets Y (low half X) to the eight lane sums of the IQ4_NL
+// block whose quants are at WQ and the Q8_0 quants at XQ, given the level
+// table in Y6 and int16 ones in Y5. Clobbers Y3, Y4.
+#define IQ4NL_LANES(WQ, XQ, Y, X) \
+	NIBBLES(WQ, X, Y, X3); \
+	VPSHUFB    Y, Y6, Y; \
+	VMOVDQU    XQ, Y3; \
+	VPABSB     Y3, Y4; \
+	VPSIGNB    Y3, Y, Y; \
+	VPMADDUBSW Y, Y4, Y; \
+	VPMADDWD   Y5, Y, Y
+
+// func dotIQ4_NLAVX2(w, x *byte, blocks int) float32
+//
+// Each block's integer sum, times the scales, is added to a float32 sum:
+// sum += float32(s)·(dw·dx), rounding the product and then the sum. The
+// levels are never -128, so they take x's signs and VPMADDUBSW |x|.
+TEXT ·dotIQ4_NLAVX2(SB), NOSPLIT, $0-28
+	MOVQ w+0(FP), SI
+	MOVQ x+8(FP), DI
+	MOVQ blocks+16(FP), CX
+	VXORPS  X0, X0, X0
+	VMOVDQU iq4nlTable<>(SB), Y6
+	VMOVDQU onesInt16<>(SB), Y5
+	CMPQ    CX, $2
+	JB      iq4one
+
+iq4pair:
+	PAIR_SCALES(SI, 18, DI, 34, X1)
+	IQ4NL_LANES(2(SI), 2(DI), Y2, X2)
+	IQ4NL_LANES(20(SI), 36(DI), Y10, X10)
+	PAIR_SUMS(Y2, X2, Y10, X3)
+	VMULPS    X1, X2, X2
+	VADDSS    X2, X0, X0
+	VMOVSHDUP X2, X2
+	VADDSS    X2, X0, X0
+	ADDQ $36, SI
+	ADDQ $68, DI
+	SUBQ $2, CX
+	CMPQ CX, $2
+	JAE  iq4pair
+
+iq4one:
+	TESTQ CX, CX
+	JZ    iq4done
+	BLOCK_SCALE(SI, DI, X1, Y1)
+	IQ4NL_LANES(2(SI), 2(DI), Y2, X2)
+	SUMINT8(Y2, X2, X3)
+	VCVTDQ2PS X2, X2
+	VMULSS    X1, X2, X2
+	VADDSS    X2, X0, X0
+
+iq4done:
+	VMOVSS X0, ret+24(FP)
+	VZEROUPPER
+	RET
+
+// func fromFloatQ8_0AVX2(src *float32, dst *byte, blocks int)
+//
+// Per block: amax (NaNs never win, as in blockAbsMax), d = amax/127 stored
+// as F16, q = round-half-even(x·127/amax) and the low byte of its int32
+// conversion, which is what Go's int8(float64) gives for NaN and ±Inf too.
+TEXT ·fromFloatQ8_0AVX2(SB), NOSPLIT, $0-24
+	MOVQ src+0(FP), SI
+	MOVQ dst+8(FP), DI
+	MOVQ blocks+16(FP), CX
+	VMOVDQU absMask<>(SB), Y10
+	VMOVDQU lowBytes<>(SB), Y11
+	VMOVDQU packOrder<>(SB), Y12
+	VMOVSS  f127<>(SB), X13
+	VXORPS  X14, X14, X14
+	TESTQ   CX, CX
+	JZ      ffdone
+
+ffloop:
+	VMOVUPS (SI), Y0
+	VMOVUPS 32(SI), Y1
+	VMOVUPS 64(SI), Y2
+	VMOVUPS 96(SI), Y3
+	// Y8 = max |x| per lane: VMAXPS keeps its second source when the first
+	// is NaN.
+	VXORPS Y8, Y8, Y8
+	VANDPS Y10, Y0, Y4
+	VMAXPS Y8, Y4, Y8
+	VANDPS Y10, Y1, Y4
+	VMAXPS Y8, Y4, Y8
+	VANDPS Y10, Y2, Y4
+	VMAXPS Y8, Y4, Y8
+	VANDPS Y10, Y3, Y4
+	VMAXPS Y8, Y4, Y8
+	VEXTRACTF128 $1, Y8, X4
+	VMAXPS    X4, X8, X8
+	VPERMILPS $0xee, X8, X4
+	VMAXPS    X4, X8, X8
+	VMOVSHDUP X8, X4
+	VMAXSS    X4, X8, X8
+	// d = amax/127, stored as F16.
+	VDIVSS    X13, X8, X4
+	VCVTPS2PH $0, X4, X4
+	VMOVD     X4, AX
+	MOVW      AX, (DI)
+	// id = 127/amax, or 0 when amax is 0.
+	VDIVSS  X8, X13, X4
+	VCMPSS  $4, X14, X8, X5
+	VANDPS  X5, X4, X4
+	VBROADCASTSS X4, Y4
+	VMULPS    Y4, Y0, Y0
+	VMULPS    Y4, Y1, Y1
+	VMULPS    Y4, Y2, Y2
+	VMULPS    Y4, Y3, Y3
+	VROUNDPS  $0, Y0, Y0
+	VROUNDPS  $0, Y1, Y1
+	VROUNDPS  $0, Y2, Y2
+	VROUNDPS  $0, Y3, Y3
+	VCVTTPS2DQ Y0, Y0
+	VCVTTPS2DQ Y1, Y1
+	VCVTTPS2DQ Y2, Y2
+	VCVTTPS2DQ Y3, Y3
+	VPAND     Y11, Y0, Y0
+	VPAND     Y11, Y1, Y1
+	VPAND     Y11, Y2, Y2
+	VPAND     Y11, Y3, Y3
+	VPACKUSDW Y1, Y0, Y0
+	VPACKUSDW Y3, Y2, Y2
+	VPACKUSWB Y2, Y0, Y0
+	VPERMD    Y0, Y12, Y0
+	VMOVDQU   Y0, 2(DI)
+	ADDQ $128, SI
+	ADDQ $34, DI
+	DECQ CX
+	JNZ  ffloop
+
+ffdone:
+	VZEROUPPER
+	RET

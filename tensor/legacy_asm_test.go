@@ -1,0 +1,253 @@
+package tensor
+
+import (
+	"bytes"
+	"encoding/binary"
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"testing"
+)
+
+// The assembly kernels must agree with their Go twins bit for bit on any
+// input, however unlikely: the tests below feed both random bytes, extreme
+// levels and special scales (zero, subnormal, largest, infinite, NaN).
+
+// requireAsm skips a test of the assembly kernels where they are off, which
+// makes every dispatcher its Go twin.
+func requireAsm(t testing.TB) {
+	t.Helper()
+	if !useAVX2 {
+		t.Skip("assembly kernels off: not amd64 with AVX2, or ZHI_NOASM set")
+	}
+}
+
+// specialHalves are F16 scales at the edges of the format.
+var specialHalves = []uint16{
+	0x0000, 0x8000, // ±0
+	0x0001, 0x83ff, // subnormal
+	0x0400, 0x3c00, 0xbc00, // smallest normal, ±1
+	0x7bff, 0xfbff, // ±largest
+	0x7c00, 0xfc00, // ±Inf
+	0x7e00, 0xfe01, 0x7c01, // quiet and signalling NaN
+}
+
+// randomHalf returns an F16 scale: usually a plausible one, sometimes a
+// special one or any bit pattern at all.
+func randomHalf(r *rand.Rand) uint16 {
+	switch r.IntN(8) {
+	case 0:
+		return specialHalves[r.IntN(len(specialHalves))]
+	case 1:
+		return uint16(r.Uint32())
+	}
+	return F32ToF16(float32(r.NormFloat64() * 0.02))
+}
+
+// randomLegacyBlocks returns n values' worth of blocks of the given size, each
+// with an F16 scale at off (and, for Q8_1-like layouts, more halves up to
+// quants) and quant bytes that are random or at the extremes.
+func randomLegacyBlocks(r *rand.Rand, n, blockBytes, quants int) []byte {
+	b := make([]byte, n/legacyBlock*blockBytes)
+	for i := 0; i < len(b); i += blockBytes {
+		blk := b[i : i+blockBytes]
+		for h := 0; h < quants; h += 2 {
+			binary.LittleEndian.PutUint16(blk[h:], randomHalf(r))
+		}
+		q := blk[quants:]
+		switch r.IntN(6) {
+		case 0: // every level at one extreme
+			fill := []byte{0x00, 0x7f, 0x80, 0xff, 0x88, 0x0f}[r.IntN(6)]
+			for j := range q {
+				q[j] = fill
+			}
+		case 1: // extremes mixed
+			for j := range q {
+				q[j] = []byte{0x00, 0x7f, 0x80, 0xff, 0x81, 0x01}[r.IntN(6)]
+			}
+		default:
+			for j := range q {
+				q[j] = byte(r.Uint32())
+			}
+		}
+	}
+	return b
+}
+
+// sameBits reports whether a and b have the same bits, or are both NaN:
+// which NaN's payload an operation passes on depends on operand order,
+// which Go's compiler chooses freely.
+func sameBits(a, b float32) bool {
+	return math.Float32bits(a) == math.Float32bits(b) || a != a && b != b
+}
+
+var legacyDots = []struct {
+	typ          Type
+	asm, generic func(n int, w, x []byte) float32
+	quants       int // offset of the quants in a block
+}{
+	{Q8_0, vecDotQ8_0, vecDotQ8_0Generic, 2},
+	{Q4_0, vecDotQ4_0, vecDotQ4_0Generic, 2},
+	{Q4_0, repackDotQ4_0, repackDotQ4_0Generic, 2},
+	{Q5_0, vecDotQ5_0, vecDotQ5_0Generic, 2}, // qh counts as quants: random bits
+	{IQ4_NL, vecDotIQ4_NL, vecDotIQ4_NLGeneric, 2},
+}
+
+var testLengths = []int{0, 32, 64, 96, 256, 288, 1024, 4096 + 96}
+
+func TestLegacyDotsMatchGo(t *testing.T) {
+	requireAsm(t)
+	r := rand.New(rand.NewPCG(11, 12))
+	for k, c := range legacyDots {
+		name := fmt.Sprintf("%s/%d", c.typ, k)
+		for _, n := range testLengths {
+			for trial := range 60 {
+				var w, x []byte
+				if trial%3 == 0 {
+					w, x = quantizedRow(t, r, c.typ, n)
+				} else {
+					w = randomLegacyBlocks(r, n, c.typ.TypeSize(), c.quants)
+					x = randomLegacyBlocks(r, n, q8_0Bytes, 2)
+				}
+				if got, want := c.asm(n, w, x), c.generic(n, w, x); !sameBits(got, want) {
+					t.Fatalf("%s n=%d trial %d: assembly %g (%#x), Go %g (%#x)", name, n, trial, got, math.Float32bits(got), want, math.Float32bits(want))
+				}
+				// Activation quants of -128 (which FromFloat never makes)
+				// send Q8_0 to its Go twin: try the rows without them.
+				for b := 0; b < len(x); b += q8_0Bytes {
+					for j := b + 2; j < b+q8_0Bytes; j++ {
+						if x[j] == 0x80 {
+							x[j] = 0x81
+						}
+					}
+				}
+				if got, want := c.asm(n, w, x), c.generic(n, w, x); !sameBits(got, want) {
+					t.Fatalf("%s n=%d trial %d, no -128: assembly %g (%#x), Go %g (%#x)", name, n, trial, got, math.Float32bits(got), want, math.Float32bits(want))
+				}
+			}
+		}
+	}
+}
+
+// TestLegacyDotsSpecialBlocks sums rows whose every block has the same
+// special scale and extreme levels, where each lane's rounding is easiest
+// to get wrong.
+func TestLegacyDotsSpecialBlocks(t *testing.T) {
+	requireAsm(t)
+	const n = 256
+	for k, c := range legacyDots {
+		for _, dw := range specialHalves {
+			for _, dx := range specialHalves {
+				for _, fill := range [][2]byte{{0x7f, 0x80}, {0x80, 0x80}, {0x80, 0x7f}, {0xff, 0x81}, {0x00, 0x01}} {
+					w := bytes.Repeat(append(binary.LittleEndian.AppendUint16(nil, dw), bytes.Repeat(fill[:1], c.typ.TypeSize()-2)...), n/32)
+					x := bytes.Repeat(append(binary.LittleEndian.AppendUint16(nil, dx), bytes.Repeat(fill[1:], 32)...), n/32)
+					if got, want := c.asm(n, w, x), c.generic(n, w, x); !sameBits(got, want) {
+						t.Fatalf("%s/%d scales %#04x·%#04x levels %#x: assembly %g, Go %g", c.typ, k, dw, dx, fill, got, want)
+					}
+				}
+			}
+		}
+	}
+}
+
+// randomActivations returns n floats of mixed magnitudes with zeros,
+// halfway cases, subnormals, huge values, infinities and NaNs mixed in.
+func randomActivations(r *rand.Rand, n int) []float32 {
+	x := make([]float32, n)
+	scale := float32(math.Ldexp(1, r.IntN(60)-30))
+	for i := range x {
+		switch r.IntN(24) {
+		case 0:
+			x[i] = 0
+		case 1:
+			x[i] = float32(r.IntN(255)-127) + 0.5 // ties once scaled by 1
+		case 2:
+			x[i] = math.Float32frombits(r.Uint32() & 0x807fffff) // subnormal
+		case 3:
+			x[i] = math.Float32frombits(r.Uint32()) // anything, NaN included
+		case 4:
+			x[i] = []float32{math.MaxFloat32, -math.MaxFloat32, float32(math.Inf(1)), float32(math.Inf(-1)), float32(math.NaN()), negZero}[r.IntN(6)]
+		default:
+			x[i] = float32(r.NormFloat64()) * scale
+		}
+	}
+	return x
+}
+
+func TestFromFloatQ8_0MatchesGo(t *testing.T) {
+	requireAsm(t)
+	r := rand.New(rand.NewPCG(13, 14))
+	check := func(x []float32) {
+		t.Helper()
+		got, want := make([]byte, len(x)/32*q8_0Bytes), make([]byte, len(x)/32*q8_0Bytes)
+		fromFloatQ8_0(x, got)
+		fromFloatQ8_0Generic(x, want)
+		if !bytes.Equal(got, want) {
+			for b := 0; b < len(got); b += q8_0Bytes {
+				if !bytes.Equal(got[b:b+q8_0Bytes], want[b:b+q8_0Bytes]) {
+					t.Fatalf("block %v:\nassembly %x\nGo       %x", x[b/q8_0Bytes*32:][:32], got[b:b+q8_0Bytes], want[b:b+q8_0Bytes])
+				}
+			}
+		}
+	}
+	for _, n := range testLengths {
+		for range 40 {
+			check(randomActivations(r, n))
+			check(randomRow(r, n))
+		}
+	}
+	// Blocks of one value repeated, and a block's amax in each position.
+	for _, v := range []float32{0, negZero, 1, -1, 0x1p-149, 0x1p-127, 3e-37, math.MaxFloat32, float32(math.Inf(-1)), float32(math.NaN())} {
+		x := make([]float32, 32)
+		for i := range x {
+			x[i] = v
+		}
+		check(x)
+		for i := range x {
+			y := randomRow(r, 32)
+			y[i] = v
+			check(y)
+		}
+	}
+}
+
+func benchLegacy(b *testing.B, dot func(n int, w, x []byte) float32, typ Type) {
+	const n = 4096
+	w, x := quantizedRow(b, rand.New(rand.NewPCG(7, 8)), typ, n)
+	b.SetBytes(int64(len(w)))
+	var sink float32
+	for b.Loop() {
+		sink += dot(n, w, x)
+	}
+	_ = fmt.Sprint(sink)
+}
+
+// BenchmarkLegacyDot compares each assembly kernel with its Go twin on a
+// row of 4096 values.
+func BenchmarkLegacyDot(b *testing.B) {
+	for k, c := range legacyDots {
+		name := c.typ.String()
+		if k == 2 {
+			name += "repack"
+		}
+		b.Run(name+"/asm", func(b *testing.B) { requireAsm(b); benchLegacy(b, c.asm, c.typ) })
+		b.Run(name+"/go", func(b *testing.B) { benchLegacy(b, c.generic, c.typ) })
+	}
+}
+
+func BenchmarkFromFloatQ8_0(b *testing.B) {
+	x := randomRow(rand.New(rand.NewPCG(1, 2)), 4096)
+	dst := make([]byte, 4096/32*q8_0Bytes)
+	b.SetBytes(4 * 4096)
+	b.Run("asm", func(b *testing.B) {
+		requireAsm(b)
+		for b.Loop() {
+			fromFloatQ8_0(x, dst)
+		}
+	})
+	b.Run("go", func(b *testing.B) {
+		for b.Loop() {
+			fromFloatQ8_0Generic(x, dst)
+		}
+	})
+}
