@@ -168,7 +168,7 @@ const kvPad = 32
 // size (tinyBLAS for two or more tokens, ggml_vec_dot_f16 for one).
 func attention(s *Session, layer int, q, out []float32, n, heads, kvHeads, headDim, pos0 int) {
 	c := s.Cache
-	kCache, vCache := c.k[layer], c.v[layer]
+	kCache := c.k[layer]
 	kvDim := kvHeads * headDim
 	group := heads / kvHeads
 	scale := 1 / float32(math.Sqrt(float64(headDim)))
@@ -183,14 +183,14 @@ func attention(s *Session, layer int, q, out []float32, n, heads, kvHeads, headD
 		dotKQV = tensor.DotF16Batch
 	}
 	// Each worker's scratch: the scores, then (in the same float32 buffer,
-	// viewed as halves) the probabilities, a column of values and the query.
-	width := cells + (2*cells+headDim+1)/2
+	// viewed as halves) the probabilities and the query.
+	width := cells + (cells+headDim+1)/2
 	scratch := s.floats(slotAttention, s.Pool.Threads()*width)
 	s.Pool.For(n*heads, 1, func(worker, lo, hi int) {
 		w := scratch[worker*width : (worker+1)*width]
 		scores := w[:cells]
-		h16 := unsafe.Slice((*uint16)(unsafe.Pointer(&w[cells])), 2*cells+headDim)
-		probs, vcol, qh := h16[:cells], h16[cells:2*cells], h16[2*cells:]
+		h16 := unsafe.Slice((*uint16)(unsafe.Pointer(&w[cells])), cells+headDim)
+		probs, qh := h16[:cells], h16[cells:]
 		for th := lo; th < hi; th++ {
 			t, h := th/heads, th%heads
 			kvOff := (h / group) * headDim
@@ -204,13 +204,11 @@ func attention(s *Session, layer int, q, out []float32, n, heads, kvHeads, headD
 			}
 			softmax(scores)
 			toF16(probs, scores)
+			// Cells past seen hold later tokens of the batch or stale
+			// values; their probabilities are zero, so they add nothing.
 			o := out[(t*heads+h)*headDim : (t*heads+h+1)*headDim]
-			clear(vcol[seen:])
 			for d := range o {
-				for j := range seen {
-					vcol[j] = vCache[j*kvDim+kvOff+d]
-				}
-				o[d] = dotKQV(vcol, probs)
+				o[d] = dotKQV(c.valueRow(layer, kvOff+d, cells), probs)
 			}
 		}
 	})

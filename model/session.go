@@ -37,21 +37,47 @@ func (s *Session) floats(slot, n int) []float32 {
 }
 
 // Cache holds the keys and values of every position computed so far, in F16
-// as the reference stores them, one slab per layer.
+// as the reference stores them, one slab per layer. Keys are stored a
+// position at a time; values are stored transposed, a dimension at a time
+// across positions (as the reference does without flash attention), so that
+// the probability-weighted sum over positions reads contiguous memory. The
+// slabs are rounded up to whole attention padding (kvPad) so that the padded
+// span attention reads always lies inside them.
 type Cache struct {
-	n     int // positions filled
-	size  int // positions it can hold
-	kvDim int
-	k, v  [][]uint16
+	n      int // positions filled
+	size   int // positions it can hold
+	stride int // positions a slab row has room for: size rounded up to kvPad
+	kvDim  int
+	k, v   [][]uint16
 }
 
 func newCache(layers, size, kvDim int) *Cache {
-	c := &Cache{size: size, kvDim: kvDim, k: make([][]uint16, layers), v: make([][]uint16, layers)}
+	stride := (size + kvPad - 1) / kvPad * kvPad
+	c := &Cache{size: size, stride: stride, kvDim: kvDim, k: make([][]uint16, layers), v: make([][]uint16, layers)}
 	for l := range c.k {
-		c.k[l] = make([]uint16, size*kvDim)
-		c.v[l] = make([]uint16, size*kvDim)
+		c.k[l] = make([]uint16, stride*kvDim)
+		c.v[l] = make([]uint16, stride*kvDim)
 	}
 	return c
+}
+
+// store appends the keys and values of n new positions (rows of kvDim
+// values) to layer l.
+func (c *Cache) store(l int, k, v []float32, n int) {
+	pos0, kvDim := c.n, c.kvDim
+	tensor.EncodeF16(c.k[l][pos0*kvDim:(pos0+n)*kvDim], k[:n*kvDim])
+	vt := c.v[l]
+	for t := range n {
+		for d, x := range v[t*kvDim : (t+1)*kvDim] {
+			vt[d*c.stride+pos0+t] = tensor.F32ToF16(x)
+		}
+	}
+}
+
+// valueRow returns dimension d of layer l's values across the first cells
+// positions.
+func (c *Cache) valueRow(l, d, cells int) []uint16 {
+	return c.v[l][d*c.stride : d*c.stride+cells]
 }
 
 // Len is the number of positions the cache holds.
