@@ -28,8 +28,10 @@ const UBatch = 512
 
 // Options configure Open.
 type Options struct {
-	Threads int // worker threads; 0 means one per CPU
-	Context int // KV cache size in tokens; 0 means min(DefaultContext, trained context)
+	Threads int         // worker threads; 0 means one per CPU
+	Context int         // KV cache size in tokens; 0 means min(DefaultContext, trained context)
+	CacheK  tensor.Type // type the cache stores keys in: F16 (the zero value means F16) or Q8_0
+	CacheV  tensor.Type // likewise for values
 }
 
 // Engine is an open model file: network, tokenizer and the threads that run
@@ -40,6 +42,8 @@ type Engine struct {
 	Tokenizer *tokenizer.Tokenizer
 	Pool      *tensor.Pool
 	Context   int
+	CacheK    tensor.Type
+	CacheV    tensor.Type
 }
 
 // Open loads the model at path.
@@ -78,7 +82,20 @@ func fromFile(f *gguf.File, o Options) (*Engine, error) {
 	if ctx <= 0 {
 		ctx = min(DefaultContext, m.Config().ContextLength)
 	}
-	return &Engine{File: f, Model: m, Tokenizer: tok, Pool: tensor.NewPool(o.Threads), Context: ctx}, nil
+	e := &Engine{File: f, Model: m, Tokenizer: tok, Context: ctx, CacheK: o.CacheK, CacheV: o.CacheV}
+	if e.CacheK == tensor.F32 {
+		e.CacheK = tensor.F16
+	}
+	if e.CacheV == tensor.F32 {
+		e.CacheV = tensor.F16
+	}
+	// A session made now checks the cache types (and that the head size
+	// suits them) before any work is done.
+	if _, err := model.NewSessionCache(m, 1, e.CacheK, e.CacheV, nil); err != nil {
+		return nil, err
+	}
+	e.Pool = tensor.NewPool(o.Threads)
+	return e, nil
 }
 
 // Close releases the file and the worker threads.
@@ -89,7 +106,7 @@ func (e *Engine) Close() error {
 
 // NewSession starts an empty sequence with the engine's context size.
 func (e *Engine) NewSession() (*model.Session, error) {
-	return model.NewSession(e.Model, e.Context, e.Pool)
+	return model.NewSessionCache(e.Model, e.Context, e.CacheK, e.CacheV, e.Pool)
 }
 
 // Tokenize turns text into ids, adding BOS/EOS as the model's metadata asks

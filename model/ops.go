@@ -168,7 +168,6 @@ const kvPad = 32
 // size (tinyBLAS for two or more tokens, ggml_vec_dot_f16 for one).
 func attention(s *Session, layer int, q, out []float32, n, heads, kvHeads, headDim, pos0 int) {
 	c := s.Cache
-	kCache := c.k[layer]
 	kvDim := kvHeads * headDim
 	group := heads / kvHeads
 	scale := 1 / float32(math.Sqrt(float64(headDim)))
@@ -182,31 +181,53 @@ func attention(s *Session, layer int, q, out []float32, n, heads, kvHeads, headD
 	if batch && tensor.TinyBLASFits(headDim, cells) {
 		dotKQV = tensor.DotF16Batch
 	}
-	// Each worker's scratch: the scores, then (in the same float32 buffer,
-	// viewed as halves) the probabilities and the query.
-	width := cells + (cells+headDim+1)/2
+	// Each worker's scratch: the scores, a head of dequantized values, then
+	// (in the same float32 buffer viewed as halves or bytes) the F16
+	// probabilities and the query in F16 or Q8_0.
+	q8Head, _ := tensor.Q8_0.RowSize(headDim)
+	width := cells + headDim + (cells+headDim+1)/2 + (q8Head+3)/4
 	scratch := s.floats(slotAttention, s.Pool.Threads()*width)
 	s.Pool.For(n*heads, 1, func(worker, lo, hi int) {
 		w := scratch[worker*width : (worker+1)*width]
-		scores := w[:cells]
-		h16 := unsafe.Slice((*uint16)(unsafe.Pointer(&w[cells])), cells+headDim)
+		scores, vrow := w[:cells], w[cells:cells+headDim]
+		h16 := unsafe.Slice((*uint16)(unsafe.Pointer(&w[cells+headDim])), cells+headDim)
 		probs, qh := h16[:cells], h16[cells:]
+		q8 := unsafe.Slice((*byte)(unsafe.Pointer(&w[width-(q8Head+3)/4])), q8Head)
 		for th := lo; th < hi; th++ {
 			t, h := th/heads, th%heads
 			kvOff := (h / group) * headDim
-			toF16(qh, q[(t*heads+h)*headDim:(t*heads+h+1)*headDim])
+			query := q[(t*heads+h)*headDim : (t*heads+h+1)*headDim]
 			seen := pos0 + t + 1
-			for j := range seen {
-				scores[j] = dotKQ(kCache[j*kvDim+kvOff:j*kvDim+kvOff+headDim], qh) * scale
+			if c.kType == tensor.Q8_0 {
+				c.q8.FromFloat(query, q8)
+				for j := range seen {
+					scores[j] = c.q8.VecDot(headDim, c.q8Head(c.k8[layer], j, kvOff, headDim), q8) * scale
+				}
+			} else {
+				toF16(qh, query)
+				keys := c.k16[layer]
+				for j := range seen {
+					scores[j] = dotKQ(keys[j*kvDim+kvOff:j*kvDim+kvOff+headDim], qh) * scale
+				}
 			}
 			for j := seen; j < cells; j++ {
 				scores[j] = float32(math.Inf(-1))
 			}
 			softmax(scores)
-			toF16(probs, scores)
+			o := out[(t*heads+h)*headDim : (t*heads+h+1)*headDim]
+			if c.vType == tensor.Q8_0 {
+				clear(o)
+				for j, p := range scores[:seen] {
+					c.q8.ToFloat(c.q8Head(c.v8[layer], j, kvOff, headDim), vrow)
+					for d, v := range vrow {
+						o[d] += p * v
+					}
+				}
+				continue
+			}
 			// Cells past seen hold later tokens of the batch or stale
 			// values; their probabilities are zero, so they add nothing.
-			o := out[(t*heads+h)*headDim : (t*heads+h+1)*headDim]
+			toF16(probs, scores)
 			for d := range o {
 				o[d] = dotKQV(c.valueRow(layer, kvOff+d, cells), probs)
 			}

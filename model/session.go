@@ -15,13 +15,31 @@ type Session struct {
 	bufs  [][]float32
 }
 
-// NewSession makes a session for m whose cache holds up to ctx tokens.
+// NewSession makes a session for m whose cache holds up to ctx tokens in
+// F16, as the reference's default cache does.
 func NewSession(m Model, ctx int, pool *tensor.Pool) (*Session, error) {
+	return NewSessionCache(m, ctx, tensor.F16, tensor.F16, pool)
+}
+
+// NewSessionCache is NewSession with the types the cache stores keys and
+// values in: F16, or Q8_0 for half the memory. Q8_0 keys are multiplied by
+// queries converted to Q8_0, as the reference does with a Q8_0 key cache;
+// Q8_0 values are summed in float32 (the reference needs flash attention for
+// a quantized value cache, which zhi does not emulate).
+func NewSessionCache(m Model, ctx int, kType, vType tensor.Type, pool *tensor.Pool) (*Session, error) {
 	c := m.Config()
 	if ctx <= 0 {
 		return nil, fmt.Errorf("context size %d must be positive", ctx)
 	}
-	return &Session{Cache: newCache(c.Layers, ctx, c.KVDim()), Pool: pool}, nil
+	for _, t := range []tensor.Type{kType, vType} {
+		if t != tensor.F16 && t != tensor.Q8_0 {
+			return nil, fmt.Errorf("cache type %s is not supported (f16, q8_0)", t)
+		}
+		if t == tensor.Q8_0 && c.HeadDim%tensor.Q8_0.BlockSize() != 0 {
+			return nil, fmt.Errorf("a q8_0 cache needs a head size divisible by 32, not %d", c.HeadDim)
+		}
+	}
+	return &Session{Cache: newCache(c.Layers, ctx, c.KVDim(), kType, vType), Pool: pool}, nil
 }
 
 // floats returns scratch buffer slot, grown to n values. Contents are
@@ -36,28 +54,47 @@ func (s *Session) floats(slot, n int) []float32 {
 	return s.bufs[slot][:n]
 }
 
-// Cache holds the keys and values of every position computed so far, in F16
-// as the reference stores them, one slab per layer. Keys are stored a
-// position at a time; values are stored transposed, a dimension at a time
-// across positions (as the reference does without flash attention), so that
-// the probability-weighted sum over positions reads contiguous memory. The
-// slabs are rounded up to whole attention padding (kvPad) so that the padded
-// span attention reads always lies inside them.
+// Cache holds the keys and values of every position computed so far, one
+// slab per layer: F16 by default, as the reference stores them, or Q8_0.
+// Keys are stored a position at a time. F16 values are stored transposed, a
+// dimension at a time across positions (as the reference does without flash
+// attention), so that the probability-weighted sum over positions reads
+// contiguous memory; Q8_0 values a position at a time. The slabs are rounded
+// up to whole attention padding (kvPad) so that the padded span attention
+// reads always lies inside them.
 type Cache struct {
-	n      int // positions filled
-	size   int // positions it can hold
-	stride int // positions a slab row has room for: size rounded up to kvPad
-	kvDim  int
-	k, v   [][]uint16
+	n            int // positions filled
+	size         int // positions it can hold
+	stride       int // positions a slab row has room for: size rounded up to kvPad
+	kvDim        int
+	kType, vType tensor.Type
+	k16, v16     [][]uint16 // F16 slabs
+	k8, v8       [][]byte   // Q8_0 slabs
+	q8Row        int        // bytes of one position's keys or values in Q8_0
+	q8           *tensor.Ops
 }
 
-func newCache(layers, size, kvDim int) *Cache {
+func newCache(layers, size, kvDim int, kType, vType tensor.Type) *Cache {
 	stride := (size + kvPad - 1) / kvPad * kvPad
-	c := &Cache{size: size, stride: stride, kvDim: kvDim, k: make([][]uint16, layers), v: make([][]uint16, layers)}
-	for l := range c.k {
-		c.k[l] = make([]uint16, stride*kvDim)
-		c.v[l] = make([]uint16, stride*kvDim)
+	q8Row, _ := tensor.Q8_0.RowSize(kvDim)
+	q8, _ := tensor.OpsFor(tensor.Q8_0)
+	c := &Cache{size: size, stride: stride, kvDim: kvDim, kType: kType, vType: vType, q8Row: q8Row, q8: q8}
+	slabs := func(t tensor.Type) ([][]uint16, [][]byte) {
+		if t == tensor.Q8_0 {
+			s := make([][]byte, layers)
+			for l := range s {
+				s[l] = make([]byte, stride*q8Row)
+			}
+			return nil, s
+		}
+		s := make([][]uint16, layers)
+		for l := range s {
+			s[l] = make([]uint16, stride*kvDim)
+		}
+		return s, nil
 	}
+	c.k16, c.k8 = slabs(kType)
+	c.v16, c.v8 = slabs(vType)
 	return c
 }
 
@@ -65,8 +102,20 @@ func newCache(layers, size, kvDim int) *Cache {
 // values) to layer l.
 func (c *Cache) store(l int, k, v []float32, n int) {
 	pos0, kvDim := c.n, c.kvDim
-	tensor.EncodeF16(c.k[l][pos0*kvDim:(pos0+n)*kvDim], k[:n*kvDim])
-	vt := c.v[l]
+	if c.kType == tensor.Q8_0 {
+		for t := range n {
+			c.q8.FromFloat(k[t*kvDim:(t+1)*kvDim], c.k8[l][(pos0+t)*c.q8Row:(pos0+t+1)*c.q8Row])
+		}
+	} else {
+		tensor.EncodeF16(c.k16[l][pos0*kvDim:(pos0+n)*kvDim], k[:n*kvDim])
+	}
+	if c.vType == tensor.Q8_0 {
+		for t := range n {
+			c.q8.FromFloat(v[t*kvDim:(t+1)*kvDim], c.v8[l][(pos0+t)*c.q8Row:(pos0+t+1)*c.q8Row])
+		}
+		return
+	}
+	vt := c.v16[l]
 	for t := range n {
 		for d, x := range v[t*kvDim : (t+1)*kvDim] {
 			vt[d*c.stride+pos0+t] = tensor.F32ToF16(x)
@@ -74,10 +123,18 @@ func (c *Cache) store(l int, k, v []float32, n int) {
 	}
 }
 
-// valueRow returns dimension d of layer l's values across the first cells
-// positions.
+// valueRow returns dimension d of layer l's F16 values across the first
+// cells positions.
 func (c *Cache) valueRow(l, d, cells int) []uint16 {
-	return c.v[l][d*c.stride : d*c.stride+cells]
+	return c.v16[l][d*c.stride : d*c.stride+cells]
+}
+
+// q8Head returns the Q8_0 blocks of one head's width (from dimension off)
+// of position j in slab.
+func (c *Cache) q8Head(slab []byte, j, off, headDim int) []byte {
+	bs, ts := tensor.Q8_0.BlockSize(), tensor.Q8_0.TypeSize()
+	start := j*c.q8Row + off/bs*ts
+	return slab[start : start+headDim/bs*ts]
 }
 
 // Len is the number of positions the cache holds.

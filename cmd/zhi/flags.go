@@ -7,6 +7,7 @@ import (
 	"github.com/spf13/pflag"
 
 	"zhi/engine"
+	"zhi/tensor"
 )
 
 // modelFlags are the flags of every command that opens a model.
@@ -14,12 +15,16 @@ type modelFlags struct {
 	path    string
 	threads int
 	context int
+	cacheK  string
+	cacheV  string
 }
 
 func (m *modelFlags) register(fs *pflag.FlagSet) {
 	fs.StringVarP(&m.path, "model", "m", "", "GGUF model file")
 	fs.IntVarP(&m.threads, "threads", "t", 0, "worker threads (0: one per CPU)")
 	fs.IntVarP(&m.context, "ctx-size", "c", 0, fmt.Sprintf("context size in tokens (0: the model's, at most %d)", engine.DefaultContext))
+	fs.StringVar(&m.cacheK, "cache-type-k", "f16", "type of the cached keys: f16 or q8_0")
+	fs.StringVar(&m.cacheV, "cache-type-v", "f16", "type of the cached values: f16 or q8_0")
 }
 
 func (m *modelFlags) open() (*engine.Engine, error) {
@@ -29,7 +34,15 @@ func (m *modelFlags) open() (*engine.Engine, error) {
 	if m.threads < 0 || m.context < 0 {
 		return nil, fmt.Errorf("--threads and --ctx-size must not be negative")
 	}
-	return engine.Open(m.path, engine.Options{Threads: m.threads, Context: m.context})
+	var types [2]tensor.Type
+	for i, name := range []string{m.cacheK, m.cacheV} {
+		t, err := tensor.ParseType(name)
+		if err != nil || (t != tensor.F16 && t != tensor.Q8_0) {
+			return nil, fmt.Errorf("cache type %q is not supported: use f16 or q8_0", name)
+		}
+		types[i] = t
+	}
+	return engine.Open(m.path, engine.Options{Threads: m.threads, Context: m.context, CacheK: types[0], CacheV: types[1]})
 }
 
 // promptFlags choose the input tokens: a text, or ids as given.

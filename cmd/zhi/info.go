@@ -45,7 +45,9 @@ var infoCommand = command{
 			if err != nil {
 				return err
 			}
-			kvBytes := uint64(2 * c.Layers * e.Context * c.KVDim() * 2)
+			kBytes, _ := e.CacheK.RowSize(c.KVDim())
+			vBytes, _ := e.CacheV.RowSize(c.KVDim())
+			kvBytes := uint64(c.Layers * e.Context * (kBytes + vBytes))
 			name, _ := e.File.String("general.name")
 			tok := e.Tokenizer
 			fmt.Printf("file          %s (%s, GGUF v%d)\n", mf.path, bytesString(uint64(st.Size())), e.File.Version)
@@ -60,7 +62,7 @@ var infoCommand = command{
 			fmt.Printf("rope          base %g, %d dims, scale %g\n", c.RopeBase, c.RopeDim, c.RopeScale)
 			fmt.Printf("context       %d trained, %d used here\n", c.ContextLength, e.Context)
 			fmt.Printf("tokenizer     %s (pre %q), %d tokens, add BOS %v\n", tok.Model(), tok.Pre(), tok.VocabSize(), tok.AddBOS())
-			fmt.Printf("memory        %s weights (mapped) + %s KV cache (F16, %d tokens)\n", bytesString(weightBytes), bytesString(kvBytes), e.Context)
+			fmt.Printf("memory        %s weights (mapped) + %s KV cache (K %s, V %s, %d tokens)\n", bytesString(weightBytes), bytesString(kvBytes), e.CacheK, e.CacheV, e.Context)
 			return nil
 		}
 	},

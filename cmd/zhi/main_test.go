@@ -148,6 +148,10 @@ func TestCLIStreamsText(t *testing.T) {
 	if !ok || strings.TrimSpace(out) == "" {
 		t.Fatalf("run: stdout %q stderr %q", out, stderr)
 	}
+	out, stderr, ok = zhi(t, "run", "-m", model, "-p", "Hello", "-n", "5", "--cache-type-k", "q8_0", "--cache-type-v", "q8_0")
+	if !ok || strings.TrimSpace(out) == "" {
+		t.Fatalf("run with a q8_0 cache: stdout %q stderr %q", out, stderr)
+	}
 	out, _, ok = zhi(t, "next", "-m", model, "The cat sat on the")
 	if !ok || !strings.Contains(out, "%") {
 		t.Fatalf("next table: %q", out)
@@ -195,6 +199,7 @@ func TestCLIErrors(t *testing.T) {
 	mustFail(t, "context", "run", "-m", model, "--ctx-size", "16", "-p", long)
 	mustFail(t, "outside the vocabulary", "next", "-m", model, "--tokens", "1,99999999")
 	mustFail(t, "no model", "run", "-p", "x")
+	mustFail(t, "cache type", "run", "-m", model, "--cache-type-k", "q4_0", "-p", "x")
 	mustFail(t, "unknown command", "fly")
 	mustFail(t, "unknown flag", "run", "--bogus")
 }
