@@ -184,15 +184,19 @@ func attention(s *Session, layer int, q, out []float32, n, heads, kvHeads, headD
 	// Each worker's scratch: the scores, a head of dequantized values, then
 	// (in the same float32 buffer viewed as halves or bytes) the F16
 	// probabilities and the query in F16 or Q8_0.
-	q8Head, _ := tensor.Q8_0.RowSize(headDim)
-	width := cells + headDim + (cells+headDim+1)/2 + (q8Head+3)/4
+	q8Head := 0
+	if c.kType == tensor.Q8_0 {
+		q8Head, _ = tensor.Q8_0.RowSize(headDim)
+	}
+	q8Width := (q8Head + 3) / 4
+	width := cells + headDim + (cells+headDim+1)/2 + q8Width
 	scratch := s.floats(slotAttention, s.Pool.Threads()*width)
 	s.Pool.For(n*heads, 1, func(worker, lo, hi int) {
 		w := scratch[worker*width : (worker+1)*width]
 		scores, vrow := w[:cells], w[cells:cells+headDim]
 		h16 := unsafe.Slice((*uint16)(unsafe.Pointer(&w[cells+headDim])), cells+headDim)
 		probs, qh := h16[:cells], h16[cells:]
-		q8 := unsafe.Slice((*byte)(unsafe.Pointer(&w[width-(q8Head+3)/4])), q8Head)
+		q8 := unsafe.Slice((*byte)(unsafe.Pointer(unsafe.SliceData(w[width-q8Width:]))), q8Head)
 		for th := lo; th < hi; th++ {
 			t, h := th/heads, th%heads
 			kvOff := (h / group) * headDim
