@@ -63,10 +63,10 @@ func q5KLevels(b *[q5KBytes]byte, v *[qkK]int8) {
 	}
 }
 
-// vecDotQ4K sums as ggml_vec_dot_q4_K_q8_K: the levels in the lanes8 scheme
-// with d = d8·d, the min terms in four lanes of their own with dmin =
-// -d8·dmin, added last as ((0+2)+(1+3)).
-func vecDotQ4K(n int, w, x []byte) float32 {
+// vecDotQ4KGeneric sums as ggml_vec_dot_q4_K_q8_K: the levels in the
+// lanes8 scheme with d = d8·d, the min terms in four lanes of their own with
+// dmin = -d8·dmin, added last as ((0+2)+(1+3)).
+func vecDotQ4KGeneric(n int, w, x []byte) float32 {
 	var acc [8]float32
 	var accMin [4]float32
 	var v [qkK]int8
@@ -86,10 +86,10 @@ func vecDotQ4K(n int, w, x []byte) float32 {
 	return sum8(&acc) + ((accMin[0] + accMin[2]) + (accMin[1] + accMin[3]))
 }
 
-// vecDotQ5K sums as ggml_vec_dot_q5_K_q8_K: the levels as vecDotQ4K does,
-// the min terms into one float32 with the fused multiply-add the compiler
-// makes of summs += dmin*sum.
-func vecDotQ5K(n int, w, x []byte) float32 {
+// vecDotQ5KGeneric sums as ggml_vec_dot_q5_K_q8_K: the levels as
+// vecDotQ4KGeneric does, the min terms into one float32 with the fused
+// multiply-add the compiler makes of summs += dmin*sum.
+func vecDotQ5KGeneric(n int, w, x []byte) float32 {
 	var acc [8]float32
 	var summs float32
 	var v [qkK]int8
@@ -108,10 +108,10 @@ func vecDotQ5K(n int, w, x []byte) float32 {
 	return sum8(&acc) + summs
 }
 
-// vecDotQ6K sums as ggml_vec_dot_q6_K_q8_K, in the lanes8 scheme: lane l
-// holds Σ scale·(level-32)·q8 over values 4l…4l+3 of each 32-value run,
-// whose first and second 16 values have a scale each; d = d8·d.
-func vecDotQ6K(n int, w, x []byte) float32 {
+// vecDotQ6KGeneric sums as ggml_vec_dot_q6_K_q8_K, in the lanes8 scheme:
+// lane l holds Σ scale·(level-32)·q8 over values 4l…4l+3 of each 32-value
+// run, whose first and second 16 values have a scale each; d = d8·d.
+func vecDotQ6KGeneric(n int, w, x []byte) float32 {
 	var acc [8]float32
 	var v [qkK]int8
 	var lanes [8]int32
@@ -137,4 +137,11 @@ func vecDotQ6K(n int, w, x []byte) float32 {
 func q6KLevels8(ql0, ql32, qh byte) (q1, q2, q3, q4 int8) {
 	a, b, c, d := q6KLevels(ql0, ql32, qh)
 	return int8(a), int8(b), int8(c), int8(d)
+}
+
+// vecDot4Rows is Ops.VecDot4 done one activation row at a time with dot.
+func vecDot4Rows(dot func(n int, w, x []byte) float32, n int, w, x []byte, stride int, out []float32, outStride int) {
+	for k := range 4 {
+		out[k*outStride] = dot(n, w, x[k*stride:])
+	}
 }

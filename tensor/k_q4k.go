@@ -20,6 +20,7 @@ func init() {
 		ToFloat:    dequantizeQ4K,
 		Quantize:   quantizeQ4K,
 		VecDot:     vecDotQ4K,
+		VecDot4:    vecDot4Q4K,
 	})
 }
 

@@ -21,6 +21,7 @@ func init() {
 		ToFloat:    dequantizeQ5K,
 		Quantize:   quantizeQ5K,
 		VecDot:     vecDotQ5K,
+		VecDot4:    vecDot4Q5K,
 	})
 }
 

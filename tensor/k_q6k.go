@@ -25,6 +25,7 @@ func init() {
 		ToFloat:    dequantizeQ6K,
 		Quantize:   quantizeQ6K,
 		VecDot:     vecDotQ6K,
+		VecDot4:    vecDot4Q6K,
 	})
 }
 

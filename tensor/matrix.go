@@ -102,28 +102,46 @@ func (m *Matrix) MulInto(p *Pool, out []float32, a *Activations) {
 	}
 	xq := a.as(vt, vops)
 	xRow, _ := vt.RowSize(m.Cols)
-	n, rows, cols, dot := a.n, m.Rows, m.Cols, m.dotFor(a.n)
+	n, rows, cols := a.n, m.Rows, m.Cols
+	dot, dot4 := m.dotFor(a.n)
+	// Activation rows are taken a chunk at a time that stays in the
+	// core's cache while all of a worker's weight rows pass over it.
+	chunk := max(4, activationCache/xRow/4*4)
 	p.For(rows, 16, func(_, lo, hi int) {
-		for r := lo; r < hi; r++ {
-			w := m.Data[r*m.rowBytes : (r+1)*m.rowBytes]
-			for i := 0; i < n; i++ {
-				out[i*rows+r] = dot(cols, w, xq[i*xRow:(i+1)*xRow])
+		for first := 0; first < n; first += chunk {
+			last := min(first+chunk, n)
+			for r := lo; r < hi; r++ {
+				w := m.Data[r*m.rowBytes : (r+1)*m.rowBytes]
+				i := first
+				if dot4 != nil {
+					for ; i+4 <= last; i += 4 {
+						dot4(cols, w, xq[i*xRow:(i+4)*xRow], xRow, out[i*rows+r:], rows)
+					}
+				}
+				for ; i < last; i++ {
+					out[i*rows+r] = dot(cols, w, xq[i*xRow:(i+1)*xRow])
+				}
 			}
 		}
 	})
 }
 
+// activationCache is how many bytes of activations MulInto keeps in use at
+// once: about half a core's L2 cache.
+const activationCache = 256 << 10
+
 // dotFor returns the dot product the reference uses for this matrix times a
 // batch of n activation rows: its repack kernels for the types and shapes it
 // repacks (whatever n), tinyBLAS for float matrices it fits when n ≥ 2, and
-// its single-row vec_dot kernel otherwise.
-func (m *Matrix) dotFor(n int) func(n int, w, x []byte) float32 {
+// its single-row vec_dot kernel otherwise. With the vec_dot kernel it also
+// returns the type's VecDot4, if any, for four rows at a time.
+func (m *Matrix) dotFor(n int) (dot func(n int, w, x []byte) float32, dot4 func(n int, w, x []byte, stride int, out []float32, outStride int)) {
 	o := m.ops
 	switch {
 	case o.RepackDot != nil && m.Rows%o.RepackRows == 0:
-		return o.RepackDot
+		return o.RepackDot, nil
 	case n >= 2 && o.BatchDot != nil && TinyBLASFits(m.Rows, m.Cols):
-		return o.BatchDot
+		return o.BatchDot, nil
 	}
-	return o.VecDot
+	return o.VecDot, o.VecDot4
 }

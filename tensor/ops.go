@@ -22,6 +22,12 @@ type Ops struct {
 	// VecDot returns the dot product of n values, w in Type and x in
 	// VecDotType. Nil for types that are only ever activations.
 	VecDot func(n int, w, x []byte) float32
+	// VecDot4, when set, computes VecDot of one weight row w against four
+	// activation rows at once, the first at the start of x and the others
+	// stride bytes apart, and stores the results in out, outStride floats
+	// apart. Each result is identical to VecDot's: it only saves unpacking
+	// each weight block four times.
+	VecDot4 func(n int, w, x []byte, stride int, out []float32, outStride int)
 	// BatchDot, when set, is the dot product the reference uses instead of
 	// VecDot when it multiplies the matrix by two or more activation rows
 	// at once and its tinyBLAS kernel takes the matrix's shape

@@ -1,0 +1,666 @@
+#include "textflag.h"
+
+// The K-quant dot products of k_dot.go with AVX2: one 256-bit register holds
+// a 32-value run of levels. VPMADDUBSW multiplies the unsigned levels by the
+// signed Q8_K quants and adds pairs, VPMADDWD multiplies the pairs by the
+// run's scales and adds them again, so that dword l holds the lane l of
+// kLanes: values 4l…4l+3 of the run. The integer lanes of a super-block
+// are added up, converted to float32 and added to the accumulator with one
+// VFMADD231PS, rounded once as fma32 rounds. Every float step is the one the
+// Go twin takes, in the same order, so the results are identical.
+//
+// The integer steps are exact: VPMADDUBSW saturates its int16 pair sums,
+// but levels below 64 times quants of at most 128 in magnitude stay within
+// 2·63·128, and Q6_K's levels minus 32 within 2·32·128. VCVTDQ2PS rounds as
+// Go's float32(int32) does.
+
+// kScaleShuffle holds eight VPSHUFB masks: mask j copies word j of each
+// 128-bit half into all eight words of that half.
+DATA kScaleShuffle<>+0(SB)/8, $0x0100010001000100
+DATA kScaleShuffle<>+8(SB)/8, $0x0100010001000100
+DATA kScaleShuffle<>+16(SB)/8, $0x0100010001000100
+DATA kScaleShuffle<>+24(SB)/8, $0x0100010001000100
+DATA kScaleShuffle<>+32(SB)/8, $0x0302030203020302
+DATA kScaleShuffle<>+40(SB)/8, $0x0302030203020302
+DATA kScaleShuffle<>+48(SB)/8, $0x0302030203020302
+DATA kScaleShuffle<>+56(SB)/8, $0x0302030203020302
+DATA kScaleShuffle<>+64(SB)/8, $0x0504050405040504
+DATA kScaleShuffle<>+72(SB)/8, $0x0504050405040504
+DATA kScaleShuffle<>+80(SB)/8, $0x0504050405040504
+DATA kScaleShuffle<>+88(SB)/8, $0x0504050405040504
+DATA kScaleShuffle<>+96(SB)/8, $0x0706070607060706
+DATA kScaleShuffle<>+104(SB)/8, $0x0706070607060706
+DATA kScaleShuffle<>+112(SB)/8, $0x0706070607060706
+DATA kScaleShuffle<>+120(SB)/8, $0x0706070607060706
+DATA kScaleShuffle<>+128(SB)/8, $0x0908090809080908
+DATA kScaleShuffle<>+136(SB)/8, $0x0908090809080908
+DATA kScaleShuffle<>+144(SB)/8, $0x0908090809080908
+DATA kScaleShuffle<>+152(SB)/8, $0x0908090809080908
+DATA kScaleShuffle<>+160(SB)/8, $0x0b0a0b0a0b0a0b0a
+DATA kScaleShuffle<>+168(SB)/8, $0x0b0a0b0a0b0a0b0a
+DATA kScaleShuffle<>+176(SB)/8, $0x0b0a0b0a0b0a0b0a
+DATA kScaleShuffle<>+184(SB)/8, $0x0b0a0b0a0b0a0b0a
+DATA kScaleShuffle<>+192(SB)/8, $0x0d0c0d0c0d0c0d0c
+DATA kScaleShuffle<>+200(SB)/8, $0x0d0c0d0c0d0c0d0c
+DATA kScaleShuffle<>+208(SB)/8, $0x0d0c0d0c0d0c0d0c
+DATA kScaleShuffle<>+216(SB)/8, $0x0d0c0d0c0d0c0d0c
+DATA kScaleShuffle<>+224(SB)/8, $0x0f0e0f0e0f0e0f0e
+DATA kScaleShuffle<>+232(SB)/8, $0x0f0e0f0e0f0e0f0e
+DATA kScaleShuffle<>+240(SB)/8, $0x0f0e0f0e0f0e0f0e
+DATA kScaleShuffle<>+248(SB)/8, $0x0f0e0f0e0f0e0f0e
+GLOBL kScaleShuffle<>(SB), RODATA|NOPTR, $256
+
+// q6KScaleOrder puts the even-numbered bytes before the odd ones, so that
+// VPMOVSXBW leaves the scales of the first 16 values of each run in the low
+// half of a register and those of the second 16 in the high half.
+DATA q6KScaleOrder<>+0(SB)/8, $0x0e0c0a0806040200
+DATA q6KScaleOrder<>+8(SB)/8, $0x0f0d0b0907050301
+GLOBL q6KScaleOrder<>(SB), RODATA|NOPTR, $16
+
+// BROADCAST_BYTES sets every byte of Y to the byte b, using AX.
+#define BROADCAST_BYTES(b, X, Y) \
+	MOVL $(b*0x01010101), AX; \
+	VMOVD AX, X; \
+	VPBROADCASTD X, Y
+
+// SCALES_MINS unpacks the 6-bit scales and mins of the Q4_K or Q5_K block at
+// SI (unpackScaleMinK4): scale j in byte j of R9, min j in byte j of DX. It
+// uses AX, BX, R8 and R10.
+#define SCALES_MINS \
+	MOVL 4(SI), AX; \
+	MOVL 8(SI), BX; \
+	MOVL 12(SI), DX; \
+	MOVL AX, R8; \
+	ANDL $0x3f3f3f3f, R8; \
+	SHRL $6, AX; \
+	ANDL $0x03030303, AX; \
+	SHLL $4, AX; \
+	MOVL DX, R9; \
+	ANDL $0x0f0f0f0f, R9; \
+	ORL AX, R9; \
+	MOVL BX, R10; \
+	ANDL $0x3f3f3f3f, R10; \
+	SHRL $6, BX; \
+	ANDL $0x03030303, BX; \
+	SHLL $4, BX; \
+	SHRL $4, DX; \
+	ANDL $0x0f0f0f0f, DX; \
+	ORL BX, DX; \
+	SHLQ $32, R9; \
+	ORQ R8, R9; \
+	SHLQ $32, DX; \
+	ORQ R10, DX
+
+// SCALE_WORDS sets S to the eight scales of R9 as words, in both halves, and
+// M to the eight mins of DX as words, each twice (m0 m0 m1 m1 …), which
+// VPMADDWD with the bsums turns into the min times each 32-value sum.
+#define SCALE_WORDS(XS, S, XM, M) \
+	VMOVQ R9, XS; \
+	VPMOVZXBW XS, XS; \
+	VINSERTI128 $1, XS, S, S; \
+	VMOVQ DX, XM; \
+	VPUNPCKLBW XM, XM, XM; \
+	VPMOVZXBW XM, M
+
+// SCALE_MIN_HEADER reads the header of the Q4_K or Q5_K block at SI for the
+// Q8_K block at DI (kScaleMinHeader): X2 = yd·d in lane 0 and -yd·dmin in
+// lane 1, Y5 = the scales and Y6 = the mins from SCALE_WORDS. X13 holds the
+// sign bit of lane 1. It uses AX, BX, DX and R8-R10.
+#define SCALE_MIN_HEADER \
+	VMOVD (SI), X2; \
+	VCVTPH2PS X2, X2; \
+	VBROADCASTSS (DI), X3; \
+	VXORPS X13, X3, X3; \
+	VMULPS X3, X2, X2; \
+	SCALES_MINS; \
+	SCALE_WORDS(X5, Y5, X6, Y6)
+
+// MIN_LANES leaves in X6 the four lanes of kMinSums for the Q8_K block at
+// DI and the mins in Y6 (from SCALE_MIN_HEADER), using X7.
+#define MIN_LANES \
+	VPMADDWD 260(DI), Y6, Y6; \
+	VEXTRACTI128 $1, Y6, X7; \
+	VPHADDD X7, X6, X6
+
+// RUN adds to Y8 the kLanes of the unsigned levels in L times the Q8_K quants
+// at q8, with the 16-bit scales Y5 picked by shuffle mask j. It clobbers L
+// and T.
+#define RUN(L, q8, j, T) \
+	VPMADDUBSW q8, L, L; \
+	VPSHUFB kScaleShuffle<>+(32*j)(SB), Y5, T; \
+	VPMADDWD T, L, L; \
+	VPADDD L, Y8, Y8
+
+// Q4K_GROUP adds the runs 2g and 2g+1 of the Q4_K block at SI to Y8: the
+// low and high nibbles of qs bytes 32g…32g+31. Y15 is the nibble mask.
+#define Q4K_GROUP(g) \
+	VMOVDQU (16+32*g)(SI), Y9; \
+	VPSRLW $4, Y9, Y10; \
+	VPAND Y15, Y9, Y9; \
+	VPAND Y15, Y10, Y10; \
+	RUN(Y9, (4+64*g)(DI), (2*g), Y11); \
+	RUN(Y10, (36+64*g)(DI), (2*g+1), Y12)
+
+// SUM8 leaves sum8 of the lanes of Y0 in X0, using X2.
+#define SUM8 \
+	VEXTRACTF128 $1, Y0, X2; \
+	VADDPS X2, X0, X0; \
+	VMOVHLPS X0, X0, X2; \
+	VADDPS X2, X0, X0; \
+	VMOVSHDUP X0, X2; \
+	VADDSS X2, X0, X0
+
+// func dotQ4KAVX2(w, x *byte, nb int) float32
+TEXT ·dotQ4KAVX2(SB), NOSPLIT, $0-28
+	MOVQ w+0(FP), SI
+	MOVQ x+8(FP), DI
+	MOVQ nb+16(FP), CX
+	VXORPS Y0, Y0, Y0 // acc
+	VXORPS X1, X1, X1 // accMin
+	BROADCAST_BYTES(0x0f, X15, Y15)
+	MOVQ $0x8000000000000000, AX
+	VMOVQ AX, X13
+	TESTQ CX, CX
+	JZ    q4kDone
+
+q4kBlock:
+	SCALE_MIN_HEADER
+	VPERMILPS $0x55, X2, X4 // -yd·dmin
+	MIN_LANES
+	VCVTDQ2PS X6, X6
+	VFMADD231PS X6, X4, X1
+	VPXOR Y8, Y8, Y8
+	Q4K_GROUP(0)
+	Q4K_GROUP(1)
+	Q4K_GROUP(2)
+	Q4K_GROUP(3)
+	VBROADCASTSS X2, Y3 // yd·d
+	VCVTDQ2PS Y8, Y8
+	VFMADD231PS Y8, Y3, Y0
+	ADDQ $144, SI
+	ADDQ $292, DI
+	DECQ CX
+	JNZ  q4kBlock
+
+q4kDone:
+	SUM8
+	// + ((accMin0+accMin2) + (accMin1+accMin3))
+	VMOVHLPS X1, X1, X2
+	VADDPS X2, X1, X1
+	VMOVSHDUP X1, X2
+	VADDSS X2, X1, X1
+	VADDSS X1, X0, X0
+	VZEROUPPER
+	MOVSS X0, ret+24(FP)
+	RET
+
+// Q5K_GROUP is Q4K_GROUP for the Q5_K block at SI, whose fifth bits Y12
+// holds (qh): bit 2g of each byte for the low nibbles, 2g+1 for the high.
+// SHL and SHR move the bits to bit 4, which Y14 masks.
+#define Q5K_GROUP(g, SHL, nl, SHH, nh) \
+	VMOVDQU (48+32*g)(SI), Y9; \
+	VPSRLW $4, Y9, Y10; \
+	VPAND Y15, Y9, Y9; \
+	VPAND Y15, Y10, Y10; \
+	SHL $nl, Y12, Y11; \
+	VPAND Y14, Y11, Y11; \
+	VPOR Y11, Y9, Y9; \
+	SHH $nh, Y12, Y11; \
+	VPAND Y14, Y11, Y11; \
+	VPOR Y11, Y10, Y10; \
+	RUN(Y9, (4+64*g)(DI), (2*g), Y11); \
+	RUN(Y10, (36+64*g)(DI), (2*g+1), Y7)
+
+// func dotQ5KAVX2(w, x *byte, nb int) float32
+TEXT ·dotQ5KAVX2(SB), NOSPLIT, $0-28
+	MOVQ w+0(FP), SI
+	MOVQ x+8(FP), DI
+	MOVQ nb+16(FP), CX
+	VXORPS Y0, Y0, Y0 // acc
+	VXORPS X1, X1, X1 // summs
+	BROADCAST_BYTES(0x0f, X15, Y15)
+	BROADCAST_BYTES(0x10, X14, Y14)
+	MOVQ $0x8000000000000000, AX
+	VMOVQ AX, X13
+	TESTQ CX, CX
+	JZ    q5kDone
+
+q5kBlock:
+	SCALE_MIN_HEADER
+	VMOVSHDUP X2, X4 // -yd·dmin
+	MIN_LANES
+	// (lane0+lane1) + (lane2+lane3)
+	VPHADDD X6, X6, X6
+	VPHADDD X6, X6, X6
+	VCVTDQ2PS X6, X6
+	VFMADD231SS X6, X4, X1
+	VMOVDQU 16(SI), Y12
+	VPXOR Y8, Y8, Y8
+	Q5K_GROUP(0, VPSLLW, 4, VPSLLW, 3)
+	Q5K_GROUP(1, VPSLLW, 2, VPSLLW, 1)
+	Q5K_GROUP(2, VPSLLW, 0, VPSRLW, 1)
+	Q5K_GROUP(3, VPSRLW, 2, VPSRLW, 3)
+	VBROADCASTSS X2, Y3 // yd·d
+	VCVTDQ2PS Y8, Y8
+	VFMADD231PS Y8, Y3, Y0
+	ADDQ $176, SI
+	ADDQ $292, DI
+	DECQ CX
+	JNZ  q5kBlock
+
+q5kDone:
+	SUM8
+	VADDSS X1, X0, X0
+	VZEROUPPER
+	MOVSS X0, ret+24(FP)
+	RET
+
+// Q6K_RUN adds run j of the Q6_K block at SI to Y8: the unsigned 6-bit
+// levels are the nibbles in L (masked with Y15) and the two bits that SH
+// moves from H to bits 4-5 (masked with Y14). VPMADDUBSW of 32 (Y13) and
+// the quants, subtracted, makes the levels signed.
+#define Q6K_RUN(L, H, SH, n, j) \
+	VPAND Y15, L, Y9; \
+	SH $n, H, Y10; \
+	VPAND Y14, Y10, Y10; \
+	VPOR Y10, Y9, Y9; \
+	VPMADDUBSW (4+32*j)(DI), Y9, Y9; \
+	VPMADDUBSW (4+32*j)(DI), Y13, Y10; \
+	VPSUBW Y10, Y9, Y9; \
+	VPSHUFB kScaleShuffle<>+(32*j)(SB), Y4, Y10; \
+	VPMADDWD Y10, Y9, Y9; \
+	VPADDD Y9, Y8, Y8
+
+// Q6K_HALF adds the runs 4h…4h+3 of the Q6_K block at SI to Y8.
+#define Q6K_HALF(h) \
+	VMOVDQU (64*h)(SI), Y5; \
+	VMOVDQU (64*h+32)(SI), Y6; \
+	VMOVDQU (128+32*h)(SI), Y7; \
+	Q6K_RUN(Y5, Y7, VPSLLW, 4, (4*h)); \
+	Q6K_RUN(Y6, Y7, VPSLLW, 2, (4*h+1)); \
+	VPSRLW $4, Y5, Y5; \
+	VPSRLW $4, Y6, Y6; \
+	Q6K_RUN(Y5, Y7, VPSRLW, 0, (4*h+2)); \
+	Q6K_RUN(Y6, Y7, VPSRLW, 2, (4*h+3))
+
+// func dotQ6KAVX2(w, x *byte, nb int) float32
+TEXT ·dotQ6KAVX2(SB), NOSPLIT, $0-28
+	MOVQ w+0(FP), SI
+	MOVQ x+8(FP), DI
+	MOVQ nb+16(FP), CX
+	VXORPS Y0, Y0, Y0
+	BROADCAST_BYTES(0x0f, X15, Y15)
+	BROADCAST_BYTES(0x30, X14, Y14)
+	BROADCAST_BYTES(0x20, X13, Y13)
+	VMOVDQU q6KScaleOrder<>(SB), X12
+	TESTQ CX, CX
+	JZ    q6kDone
+
+q6kBlock:
+	// Scales: the first 16 values of each run take the low half of Y4, the
+	// second 16 the high half.
+	VMOVDQU 192(SI), X4
+	VPSHUFB X12, X4, X4
+	VPMOVSXBW X4, Y4
+	VPXOR Y8, Y8, Y8
+	Q6K_HALF(0)
+	Q6K_HALF(1)
+	// d = yd·d
+	MOVWLZX 208(SI), AX
+	VMOVD AX, X2
+	VCVTPH2PS X2, X2
+	VMULSS (DI), X2, X2
+	VBROADCASTSS X2, Y3
+	VCVTDQ2PS Y8, Y8
+	VFMADD231PS Y8, Y3, Y0
+	ADDQ $210, SI
+	ADDQ $292, DI
+	DECQ CX
+	JNZ  q6kBlock
+
+q6kDone:
+	SUM8
+	VZEROUPPER
+	MOVSS X0, ret+24(FP)
+	RET
+
+// The four-row kernels multiply one weight row by four Q8_K rows, R11 bytes
+// apart from DI on (R12 = 3·R11), and give each row exactly what the
+// one-row kernel gives it: they only unpack each weight block once for all
+// four. Y0-Y3 are the rows' accumulators, Y4-Y7 their integer lanes. They
+// compute -yd·dmin as yd·(-dmin), which only the sign of a NaN tells apart.
+
+// ROWS4 adds to Y4-Y7 the kLanes of the unsigned levels in L times each
+// row's quants at off, with the 16-bit scales S, using Y10.
+#define ROWS4(L, S, off) \
+	VPMADDUBSW off(DI), L, Y10; \
+	VPMADDWD S, Y10, Y10; \
+	VPADDD Y10, Y4, Y4; \
+	VPMADDUBSW off(DI)(R11*1), L, Y10; \
+	VPMADDWD S, Y10, Y10; \
+	VPADDD Y10, Y5, Y5; \
+	VPMADDUBSW off(DI)(R11*2), L, Y10; \
+	VPMADDWD S, Y10, Y10; \
+	VPADDD Y10, Y6, Y6; \
+	VPMADDUBSW off(DI)(R12*1), L, Y10; \
+	VPMADDWD S, Y10, Y10; \
+	VPADDD Y10, Y7, Y7
+
+// ACCUMULATE4 adds each row's integer lanes times yd·d, where X is d, to its
+// accumulator, using Y9 (X9).
+#define ACCUMULATE4(X) \
+	VMULSS (DI), X, X9; \
+	VBROADCASTSS X9, Y9; \
+	VCVTDQ2PS Y4, Y4; \
+	VFMADD231PS Y4, Y9, Y0; \
+	VMULSS (DI)(R11*1), X, X9; \
+	VBROADCASTSS X9, Y9; \
+	VCVTDQ2PS Y5, Y5; \
+	VFMADD231PS Y5, Y9, Y1; \
+	VMULSS (DI)(R11*2), X, X9; \
+	VBROADCASTSS X9, Y9; \
+	VCVTDQ2PS Y6, Y6; \
+	VFMADD231PS Y6, Y9, Y2; \
+	VMULSS (DI)(R12*1), X, X9; \
+	VBROADCASTSS X9, Y9; \
+	VCVTDQ2PS Y7, Y7; \
+	VFMADD231PS Y7, Y9, Y3
+
+// LOAD_HALF sets X to the half at off(SI) as a float32, flipping its sign
+// bit first when sign is 0x8000.
+#define LOAD_HALF(off, sign, X) \
+	MOVWLZX off(SI), AX; \
+	XORL $sign, AX; \
+	VMOVD AX, X; \
+	VCVTPH2PS X, X
+
+// SUM8_OF(Y, X) leaves sum8 of the lanes of Y in X, using X8.
+#define SUM8_OF(Y, X) \
+	VEXTRACTF128 $1, Y, X8; \
+	VADDPS X8, X, X; \
+	VMOVHLPS X, X, X8; \
+	VADDPS X8, X, X; \
+	VMOVSHDUP X, X8; \
+	VADDSS X8, X, X
+
+// STORE4 writes the low floats of X0-X3 to the floats at AX, AX+BX,
+// AX+2·BX and AX+3·BX.
+#define STORE4 \
+	VMOVSS X0, (AX); \
+	VMOVSS X1, (AX)(BX*1); \
+	VMOVSS X2, (AX)(BX*2); \
+	ADDQ BX, AX; \
+	VMOVSS X3, (AX)(BX*2)
+
+// PAIR_MINS adds the min lanes of two rows, whose Q8_K blocks start at a and
+// b and have their bsums at as and bs, to Y: the rows' kMinSums in the order
+// A0 A1 B0 B1 A2 A3 B2 B3 that VPHADDD leaves them in, each times its row's
+// -yd·dmin. Y9 holds -dmin and Y8 the mins from SCALE_WORDS; it uses Y4, Y5
+// and Y10.
+#define PAIR_MINS(a, as, b, bs, Y) \
+	VBROADCASTSS a, Y10; \
+	VBROADCASTSS b, Y4; \
+	VBLENDPS $0xcc, Y4, Y10, Y10; \
+	VMULPS Y9, Y10, Y10; \
+	VPMADDWD as, Y8, Y4; \
+	VPMADDWD bs, Y8, Y5; \
+	VPHADDD Y5, Y4, Y4; \
+	VCVTDQ2PS Y4, Y4; \
+	VFMADD231PS Y4, Y10, Y
+
+// PAIR_RESULTS adds to X and XB, accumulator sums of two rows, the min sums
+// ((0+2)+(1+3)) of those rows from the min accumulator Y (XM) of PAIR_MINS,
+// using X8.
+#define PAIR_RESULTS(Y, XM, X, XB) \
+	VEXTRACTF128 $1, Y, X8; \
+	VADDPS X8, XM, XM; \
+	VMOVSHDUP XM, X8; \
+	VADDPS X8, XM, XM; \
+	VADDSS XM, X, X; \
+	VMOVHLPS XM, XM, XM; \
+	VADDSS XM, XB, XB
+
+// Q4K4_GROUP adds the runs 2g and 2g+1 of the Q4_K block at SI to Y4-Y7.
+#define Q4K4_GROUP(g) \
+	VPAND (16+32*g)(SI), Y15, Y8; \
+	VPSHUFB kScaleShuffle<>+(64*g)(SB), Y12, Y9; \
+	ROWS4(Y8, Y9, (4+64*g)); \
+	VMOVDQU (16+32*g)(SI), Y8; \
+	VPSRLW $4, Y8, Y8; \
+	VPAND Y15, Y8, Y8; \
+	VPSHUFB kScaleShuffle<>+(64*g+32)(SB), Y12, Y9; \
+	ROWS4(Y8, Y9, (36+64*g))
+
+// func dot4Q4KAVX2(w, x *byte, stride, nb int, out *float32, outStride int)
+TEXT ·dot4Q4KAVX2(SB), NOSPLIT, $0-48
+	MOVQ w+0(FP), SI
+	MOVQ x+8(FP), DI
+	MOVQ stride+16(FP), R11
+	MOVQ nb+24(FP), CX
+	LEAQ (R11)(R11*2), R12
+	VXORPS Y0, Y0, Y0
+	VXORPS Y1, Y1, Y1
+	VXORPS Y2, Y2, Y2
+	VXORPS Y3, Y3, Y3
+	VXORPS Y13, Y13, Y13 // min lanes of rows 0 and 1
+	VXORPS Y14, Y14, Y14 // min lanes of rows 2 and 3
+	BROADCAST_BYTES(0x0f, X15, Y15)
+	TESTQ CX, CX
+	JZ    q4k4Done
+
+q4k4Block:
+	SCALES_MINS
+	SCALE_WORDS(X12, Y12, X8, Y8)
+	LOAD_HALF(2, 0x8000, X9)
+	VBROADCASTSS X9, Y9
+	PAIR_MINS((DI), 260(DI), (DI)(R11*1), 260(DI)(R11*1), Y13)
+	PAIR_MINS((DI)(R11*2), 260(DI)(R11*2), (DI)(R12*1), 260(DI)(R12*1), Y14)
+	VPXOR Y4, Y4, Y4
+	VPXOR Y5, Y5, Y5
+	VPXOR Y6, Y6, Y6
+	VPXOR Y7, Y7, Y7
+	Q4K4_GROUP(0)
+	Q4K4_GROUP(1)
+	Q4K4_GROUP(2)
+	Q4K4_GROUP(3)
+	LOAD_HALF(0, 0, X11)
+	ACCUMULATE4(X11)
+	ADDQ $144, SI
+	ADDQ $292, DI
+	DECQ CX
+	JNZ  q4k4Block
+
+q4k4Done:
+	SUM8_OF(Y0, X0)
+	SUM8_OF(Y1, X1)
+	SUM8_OF(Y2, X2)
+	SUM8_OF(Y3, X3)
+	PAIR_RESULTS(Y13, X13, X0, X1)
+	PAIR_RESULTS(Y14, X14, X2, X3)
+	MOVQ out+32(FP), AX
+	MOVQ outStride+40(FP), BX
+	SHLQ $2, BX
+	STORE4
+	VZEROUPPER
+	RET
+
+// Q5K4_GROUP adds the runs 2g and 2g+1 of the Q5_K block at SI to Y4-Y7;
+// SHL, nl, SHH and nh are those of Q5K_GROUP.
+#define Q5K4_GROUP(g, SHL, nl, SHH, nh) \
+	VPAND (48+32*g)(SI), Y15, Y8; \
+	VMOVDQU 16(SI), Y11; \
+	SHL $nl, Y11, Y11; \
+	VPAND Y14, Y11, Y11; \
+	VPOR Y11, Y8, Y8; \
+	VPSHUFB kScaleShuffle<>+(64*g)(SB), Y12, Y9; \
+	ROWS4(Y8, Y9, (4+64*g)); \
+	VMOVDQU (48+32*g)(SI), Y8; \
+	VPSRLW $4, Y8, Y8; \
+	VPAND Y15, Y8, Y8; \
+	VMOVDQU 16(SI), Y11; \
+	SHH $nh, Y11, Y11; \
+	VPAND Y14, Y11, Y11; \
+	VPOR Y11, Y8, Y8; \
+	VPSHUFB kScaleShuffle<>+(64*g+32)(SB), Y12, Y9; \
+	ROWS4(Y8, Y9, (36+64*g))
+
+// func dot4Q5KAVX2(w, x *byte, stride, nb int, out *float32, outStride int)
+TEXT ·dot4Q5KAVX2(SB), NOSPLIT, $0-48
+	MOVQ w+0(FP), SI
+	MOVQ x+8(FP), DI
+	MOVQ stride+16(FP), R11
+	MOVQ nb+24(FP), CX
+	LEAQ (R11)(R11*2), R12
+	VXORPS Y0, Y0, Y0
+	VXORPS Y1, Y1, Y1
+	VXORPS Y2, Y2, Y2
+	VXORPS Y3, Y3, Y3
+	VXORPS X13, X13, X13 // the rows' summs
+	BROADCAST_BYTES(0x0f, X15, Y15)
+	BROADCAST_BYTES(0x10, X14, Y14)
+	TESTQ CX, CX
+	JZ    q5k4Done
+
+q5k4Block:
+	SCALES_MINS
+	SCALE_WORDS(X12, Y12, X8, Y8)
+	// Each row's kMinSums, added up: (4 5 6 7) after three VPHADDDs
+	// holds the high halves of (0 1 2 3).
+	VPMADDWD 260(DI), Y8, Y4
+	VPMADDWD 260(DI)(R11*1), Y8, Y5
+	VPMADDWD 260(DI)(R11*2), Y8, Y6
+	VPMADDWD 260(DI)(R12*1), Y8, Y7
+	VPHADDD Y5, Y4, Y4
+	VPHADDD Y7, Y6, Y6
+	VPHADDD Y6, Y4, Y4
+	VEXTRACTI128 $1, Y4, X5
+	VPADDD X5, X4, X4
+	VCVTDQ2PS X4, X4
+	// times -yd·dmin
+	VMOVSS (DI), X5
+	VINSERTPS $0x10, (DI)(R11*1), X5, X5
+	VINSERTPS $0x20, (DI)(R11*2), X5, X5
+	VINSERTPS $0x30, (DI)(R12*1), X5, X5
+	LOAD_HALF(2, 0x8000, X6)
+	VBROADCASTSS X6, X6
+	VMULPS X6, X5, X5
+	VFMADD231PS X4, X5, X13
+	VPXOR Y4, Y4, Y4
+	VPXOR Y5, Y5, Y5
+	VPXOR Y6, Y6, Y6
+	VPXOR Y7, Y7, Y7
+	Q5K4_GROUP(0, VPSLLW, 4, VPSLLW, 3)
+	Q5K4_GROUP(1, VPSLLW, 2, VPSLLW, 1)
+	Q5K4_GROUP(2, VPSLLW, 0, VPSRLW, 1)
+	Q5K4_GROUP(3, VPSRLW, 2, VPSRLW, 3)
+	LOAD_HALF(0, 0, X11)
+	ACCUMULATE4(X11)
+	ADDQ $176, SI
+	ADDQ $292, DI
+	DECQ CX
+	JNZ  q5k4Block
+
+q5k4Done:
+	SUM8_OF(Y0, X0)
+	SUM8_OF(Y1, X1)
+	SUM8_OF(Y2, X2)
+	SUM8_OF(Y3, X3)
+	VADDSS X13, X0, X0
+	VMOVSHDUP X13, X8
+	VADDSS X8, X1, X1
+	VMOVHLPS X13, X13, X8
+	VADDSS X8, X2, X2
+	VPERMILPS $0xff, X13, X8
+	VADDSS X8, X3, X3
+	MOVQ out+32(FP), AX
+	MOVQ outStride+40(FP), BX
+	SHLQ $2, BX
+	STORE4
+	VZEROUPPER
+	RET
+
+// Q6K4_RUN adds run j of the Q6_K block at SI to Y4-Y7: L holds its low
+// nibbles (unmasked), and SH by n moves its high bits in the qh bytes at
+// qh(SI) to bits 4-5. Y11 holds the scales of run j.
+#define Q6K4_RUN(L, qh, SH, n, j) \
+	VPAND Y15, L, Y8; \
+	VMOVDQU qh(SI), Y9; \
+	SH $n, Y9, Y9; \
+	VPAND Y14, Y9, Y9; \
+	VPOR Y9, Y8, Y8; \
+	VPSHUFB kScaleShuffle<>+(32*j)(SB), Y12, Y11; \
+	Q6K4_ROW((4+32*j)(DI)); \
+	VPADDD Y10, Y4, Y4; \
+	Q6K4_ROW((4+32*j)(DI)(R11*1)); \
+	VPADDD Y10, Y5, Y5; \
+	Q6K4_ROW((4+32*j)(DI)(R11*2)); \
+	VPADDD Y10, Y6, Y6; \
+	Q6K4_ROW((4+32*j)(DI)(R12*1)); \
+	VPADDD Y10, Y7, Y7
+
+// Q6K4_ROW leaves in Y10 the kLanes of the levels in Y8 (minus 32, Y13)
+// times the quants at q8, with the scales Y11, using Y9.
+#define Q6K4_ROW(q8) \
+	VPMADDUBSW q8, Y8, Y10; \
+	VPMADDUBSW q8, Y13, Y9; \
+	VPSUBW Y9, Y10, Y10; \
+	VPMADDWD Y11, Y10, Y10
+
+// Q6K4_HALF adds the runs 4h…4h+3 of the Q6_K block at SI to Y4-Y7.
+#define Q6K4_HALF(h) \
+	VMOVDQU (64*h)(SI), Y8; \
+	Q6K4_RUN(Y8, (128+32*h), VPSLLW, 4, (4*h)); \
+	VMOVDQU (64*h+32)(SI), Y8; \
+	Q6K4_RUN(Y8, (128+32*h), VPSLLW, 2, (4*h+1)); \
+	VMOVDQU (64*h)(SI), Y8; \
+	VPSRLW $4, Y8, Y8; \
+	Q6K4_RUN(Y8, (128+32*h), VPSRLW, 0, (4*h+2)); \
+	VMOVDQU (64*h+32)(SI), Y8; \
+	VPSRLW $4, Y8, Y8; \
+	Q6K4_RUN(Y8, (128+32*h), VPSRLW, 2, (4*h+3))
+
+// func dot4Q6KAVX2(w, x *byte, stride, nb int, out *float32, outStride int)
+TEXT ·dot4Q6KAVX2(SB), NOSPLIT, $0-48
+	MOVQ w+0(FP), SI
+	MOVQ x+8(FP), DI
+	MOVQ stride+16(FP), R11
+	MOVQ nb+24(FP), CX
+	LEAQ (R11)(R11*2), R12
+	VXORPS Y0, Y0, Y0
+	VXORPS Y1, Y1, Y1
+	VXORPS Y2, Y2, Y2
+	VXORPS Y3, Y3, Y3
+	BROADCAST_BYTES(0x0f, X15, Y15)
+	BROADCAST_BYTES(0x30, X14, Y14)
+	BROADCAST_BYTES(0x20, X13, Y13)
+	TESTQ CX, CX
+	JZ    q6k4Done
+
+q6k4Block:
+	VMOVDQU 192(SI), X12
+	VPSHUFB q6KScaleOrder<>(SB), X12, X12
+	VPMOVSXBW X12, Y12
+	VPXOR Y4, Y4, Y4
+	VPXOR Y5, Y5, Y5
+	VPXOR Y6, Y6, Y6
+	VPXOR Y7, Y7, Y7
+	Q6K4_HALF(0)
+	Q6K4_HALF(1)
+	LOAD_HALF(208, 0, X11)
+	ACCUMULATE4(X11)
+	ADDQ $210, SI
+	ADDQ $292, DI
+	DECQ CX
+	JNZ  q6k4Block
+
+q6k4Done:
+	SUM8_OF(Y0, X0)
+	SUM8_OF(Y1, X1)
+	SUM8_OF(Y2, X2)
+	SUM8_OF(Y3, X3)
+	MOVQ out+32(FP), AX
+	MOVQ outStride+40(FP), BX
+	SHLQ $2, BX
+	STORE4
+	VZEROUPPER
+	RET

@@ -1,0 +1,230 @@
+package tensor
+
+import (
+	"bytes"
+	"encoding/binary"
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"testing"
+	"unsafe"
+
+	"golang.org/x/sys/cpu"
+)
+
+// kDotKernels pairs each format's assembly kernels, for one and four
+// activation rows, with its Go twin.
+var kDotKernels = []struct {
+	typ  Type
+	asm  func(w, x *byte, nb int) float32
+	asm4 func(w, x *byte, stride, nb int, out *float32, outStride int)
+	twin func(n int, w, x []byte) float32
+}{
+	{Q4_K, dotQ4KAVX2, dot4Q4KAVX2, vecDotQ4KGeneric},
+	{Q5_K, dotQ5KAVX2, dot4Q5KAVX2, vecDotQ5KGeneric},
+	{Q6_K, dotQ6KAVX2, dot4Q6KAVX2, vecDotQ6KGeneric},
+}
+
+// requireAVX2 skips tests of the assembly kernels on CPUs that lack them;
+// ZHI_NOASM does not, so that the kernels are tested either way.
+func requireAVX2(t testing.TB) {
+	if !cpu.X86.HasAVX2 || !cpu.X86.HasFMA {
+		t.Skip("no AVX2 and FMA")
+	}
+}
+
+// sameFloat reports whether a and b have the same bits, counting any two
+// NaNs as the same.
+func sameFloat(a, b float32) bool {
+	return math.Float32bits(a) == math.Float32bits(b) || a != a && b != b
+}
+
+// randomKWeights returns nb blocks of typ of one of four kinds, by kind%4:
+// quantized Gaussian data, random bits with scales in a normal range
+// (randomBlocks), random bits everywhere, which makes scales of every
+// magnitude (huge, infinite and NaN too), and random bits with subnormal
+// scales, whose products underflow.
+func randomKWeights(t testing.TB, r *rand.Rand, typ Type, nb, kind int) []byte {
+	switch kind % 4 {
+	case 0:
+		w, _ := quantizedRow(t, r, typ, nb*qkK)
+		return w
+	case 1:
+		return randomBlocks(r, typ, nb)
+	}
+	size := typ.TypeSize()
+	w := make([]byte, nb*size)
+	for i := range w {
+		w[i] = byte(r.Uint32())
+	}
+	if kind%4 == 3 {
+		for b := range nb {
+			for _, off := range kScaleFields[typ] {
+				binary.LittleEndian.PutUint16(w[b*size+off:], uint16(r.IntN(0x400))|uint16(r.IntN(2))<<15)
+			}
+		}
+	}
+	return w
+}
+
+// randomQ8K returns nb Q8_K blocks quantized from Gaussian values whose
+// magnitude changes from block to block, from 10^lo to 10^hi, some blocks
+// all zero and some a lone spike.
+func randomQ8K(r *rand.Rand, nb int, lo, hi float64) []byte {
+	x := randomRow(r, nb*qkK)
+	for b := range nb {
+		blk := x[b*qkK : (b+1)*qkK]
+		switch r.IntN(8) {
+		case 0:
+			clear(blk)
+		case 1:
+			clear(blk)
+			blk[r.IntN(qkK)] = float32(r.NormFloat64())
+		}
+		scale := float32(math.Pow(10, lo+(hi-lo)*r.Float64()))
+		for i := range blk {
+			blk[i] *= scale
+		}
+	}
+	q := make([]byte, nb*q8KBytes)
+	quantizeQ8K(x, q)
+	return q
+}
+
+func TestKDotAVX2MatchesGo(t *testing.T) {
+	requireAVX2(t)
+	r := rand.New(rand.NewPCG(21, 22))
+	for _, k := range kDotKernels {
+		t.Run(k.typ.String(), func(t *testing.T) {
+			for _, nb := range []int{0, 1, 2, 3, 8, 11} {
+				for trial := range 60 {
+					w, x := randomKWeights(t, r, k.typ, nb, trial), randomQ8K(r, nb, -20, 20)
+					if trial%4 == 3 {
+						// With subnormal weight scales, make the
+						// activation scales tiny too, down to
+						// subnormal, so that the products and the
+						// sums underflow.
+						for b := range nb {
+							d := math.Float32frombits(binary.LittleEndian.Uint32(x[b*q8KBytes:])) * 0x1p-80
+							binary.LittleEndian.PutUint32(x[b*q8KBytes:], math.Float32bits(d))
+						}
+					}
+					n := nb * qkK
+					got, want := k.asm(kBlocks(n, w, x, k.typ.TypeSize())), k.twin(n, w, x)
+					if !sameFloat(got, want) {
+						t.Fatalf("%d blocks, trial %d: assembly %g (%#x), Go %g (%#x)",
+							nb, trial, got, math.Float32bits(got), want, math.Float32bits(want))
+					}
+				}
+			}
+		})
+	}
+}
+
+// TestKDot4AVX2MatchesGo checks that the four-row kernels give each row what
+// the Go twin gives it, for rows packed tightly and with gaps between them.
+func TestKDot4AVX2MatchesGo(t *testing.T) {
+	requireAVX2(t)
+	r := rand.New(rand.NewPCG(23, 24))
+	for _, k := range kDotKernels {
+		t.Run(k.typ.String(), func(t *testing.T) {
+			for _, nb := range []int{0, 1, 2, 5, 11} {
+				for trial := range 30 {
+					n, rowBytes := nb*qkK, nb*q8KBytes
+					stride := rowBytes + r.IntN(2)*(1+r.IntN(300))
+					w := randomKWeights(t, r, k.typ, nb, trial)
+					x := make([]byte, 3*stride+rowBytes)
+					for row := range 4 {
+						copy(x[row*stride:], randomQ8K(r, nb, -20, 20))
+					}
+					const outStride = 3
+					out := make([]float32, 3*outStride+1)
+					pw, _, _ := kBlocks(n, w, x, k.typ.TypeSize())
+					k.asm4(pw, unsafe.SliceData(x), stride, nb, &out[0], outStride)
+					for row := range 4 {
+						got, want := out[row*outStride], k.twin(n, w, x[row*stride:])
+						if !sameFloat(got, want) {
+							t.Fatalf("%d blocks, trial %d, row %d: assembly %g (%#x), Go %g (%#x)",
+								nb, trial, row, got, math.Float32bits(got), want, math.Float32bits(want))
+						}
+					}
+					for i, v := range out {
+						if i%outStride != 0 && v != 0 {
+							t.Fatalf("%d blocks, trial %d: wrote out[%d] = %g", nb, trial, i, v)
+						}
+					}
+				}
+			}
+		})
+	}
+}
+
+// TestKDotAVX2Extremes checks blocks at the limits of the integer steps: all
+// levels and scales at their largest, against quants of ±127 and -128.
+func TestKDotAVX2Extremes(t *testing.T) {
+	requireAVX2(t)
+	for _, k := range kDotKernels {
+		for _, wb := range []byte{0x00, 0x55, 0xaa, 0xff} {
+			for _, q := range []int8{127, -127, -128} {
+				w := make([]byte, 2*k.typ.TypeSize())
+				for i := range w {
+					w[i] = wb
+				}
+				for _, off := range kScaleFields[k.typ] {
+					for b := range 2 {
+						binary.LittleEndian.PutUint16(w[b*k.typ.TypeSize()+off:], F32ToF16(1.5))
+					}
+				}
+				x := make([]byte, 2*q8KBytes)
+				for b := range 2 {
+					y := x[b*q8KBytes : (b+1)*q8KBytes]
+					binary.LittleEndian.PutUint32(y, math.Float32bits(0.75))
+					for i := range qkK {
+						y[q8KQs+i] = byte(q)
+					}
+					for j := range qkK / 16 {
+						binary.LittleEndian.PutUint16(y[q8KBsums+2*j:], uint16(16*int16(q)))
+					}
+				}
+				got, want := k.asm(kBlocks(2*qkK, w, x, k.typ.TypeSize())), k.twin(2*qkK, w, x)
+				if !sameFloat(got, want) {
+					t.Errorf("%s bytes %#x, quants %d: assembly %g, Go %g", k.typ, wb, q, got, want)
+				}
+			}
+		}
+	}
+}
+
+// BenchmarkKDot compares each kernel with its Go twin on a row of 4096
+// values; the four-row kernel (x4) multiplies the row by four activation
+// rows per op.
+func BenchmarkKDot(b *testing.B) {
+	requireAVX2(b)
+	const n = 4096
+	for _, k := range kDotKernels {
+		w, x := quantizedRow(b, rand.New(rand.NewPCG(7, 8)), k.typ, n)
+		x4 := bytes.Repeat(x, 4)
+		var out [4]float32
+		var sink float32
+		b.Run(k.typ.String()+"/go", func(b *testing.B) {
+			b.SetBytes(int64(len(w)))
+			for b.Loop() {
+				sink += k.twin(n, w, x)
+			}
+		})
+		b.Run(k.typ.String()+"/avx2", func(b *testing.B) {
+			b.SetBytes(int64(len(w)))
+			for b.Loop() {
+				sink += k.asm(kBlocks(n, w, x, k.typ.TypeSize()))
+			}
+		})
+		b.Run(k.typ.String()+"/avx2x4", func(b *testing.B) {
+			b.SetBytes(int64(4 * len(w)))
+			for b.Loop() {
+				k.asm4(unsafe.SliceData(w), unsafe.SliceData(x4), len(x), n/qkK, &out[0], 1)
+			}
+		})
+		sink += out[0]
+		_ = fmt.Sprint(sink)
+	}
+}

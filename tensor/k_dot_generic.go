@@ -1,0 +1,21 @@
+//go:build !amd64
+
+package tensor
+
+// Without assembly kernels, the K-quant dot products run their Go twins.
+
+func vecDotQ4K(n int, w, x []byte) float32 { return vecDotQ4KGeneric(n, w, x) }
+func vecDotQ5K(n int, w, x []byte) float32 { return vecDotQ5KGeneric(n, w, x) }
+func vecDotQ6K(n int, w, x []byte) float32 { return vecDotQ6KGeneric(n, w, x) }
+
+func vecDot4Q4K(n int, w, x []byte, stride int, out []float32, outStride int) {
+	vecDot4Rows(vecDotQ4KGeneric, n, w, x, stride, out, outStride)
+}
+
+func vecDot4Q5K(n int, w, x []byte, stride int, out []float32, outStride int) {
+	vecDot4Rows(vecDotQ5KGeneric, n, w, x, stride, out, outStride)
+}
+
+func vecDot4Q6K(n int, w, x []byte, stride int, out []float32, outStride int) {
+	vecDot4Rows(vecDotQ6KGeneric, n, w, x, stride, out, outStride)
+}
