@@ -57,6 +57,7 @@ func (e *Engine) Generate(prompt []int32, o GenerateOptions, emit func(text stri
 	}
 
 	var logits []float32
+	next := make([]int32, 1)
 	if err := e.prefill(s, prompt, false, func(l []float32) { logits = l }); err != nil {
 		return nil, err
 	}
@@ -80,7 +81,8 @@ func (e *Engine) Generate(prompt []int32, o GenerateOptions, emit func(text stri
 			break // enough tokens, or no room in the context for another
 		}
 		var err error
-		if logits, err = e.Model.Forward(s, []int32{id}, false); err != nil {
+		next[0] = id
+		if logits, err = e.Model.Forward(s, next, false); err != nil {
 			return nil, err
 		}
 	}

@@ -37,7 +37,7 @@ func TestDecodeDoesNotAllocate(t *testing.T) {
 			t.Fatal(err)
 		}
 	})
-	if allocs > 0 && !testing.Short() {
+	if allocs > 0 {
 		t.Fatalf("a decode step allocates %.0f times", allocs)
 	}
 }

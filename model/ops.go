@@ -191,50 +191,74 @@ func attention(s *Session, layer int, q, out []float32, n, heads, kvHeads, headD
 	q8Width := (q8Head + 3) / 4
 	width := cells + headDim + (cells+headDim+1)/2 + q8Width
 	scratch := s.floats(slotAttention, s.Pool.Threads()*width)
-	s.Pool.For(n*heads, 1, func(worker, lo, hi int) {
-		w := scratch[worker*width : (worker+1)*width]
-		scores, vrow := w[:cells], w[cells:cells+headDim]
-		h16 := unsafe.Slice((*uint16)(unsafe.Pointer(&w[cells+headDim])), cells+headDim)
-		probs, qh := h16[:cells], h16[cells:]
-		q8 := unsafe.Slice((*byte)(unsafe.Pointer(unsafe.SliceData(w[width-q8Width:]))), q8Head)
-		for th := lo; th < hi; th++ {
-			t, h := th/heads, th%heads
-			kvOff := (h / group) * headDim
-			query := q[(t*heads+h)*headDim : (t*heads+h+1)*headDim]
-			seen := pos0 + t + 1
-			if c.kType == tensor.Q8_0 {
-				c.q8.FromFloat(query, q8)
-				for j := range seen {
-					scores[j] = c.q8.VecDot(headDim, c.q8Head(c.k8[layer], j, kvOff, headDim), q8) * scale
-				}
-			} else {
-				toF16(qh, query)
-				keys := c.k16[layer]
-				for j := range seen {
-					scores[j] = dotKQ(keys[j*kvDim+kvOff:j*kvDim+kvOff+headDim], qh) * scale
-				}
+	s.attn = attentionJob{c: c, layer: layer, q: q, out: out, scratch: scratch, heads: heads, group: group,
+		headDim: headDim, kvDim: kvDim, pos0: pos0, cells: cells, width: width, q8Head: q8Head, q8Width: q8Width,
+		scale: scale, dotKQ: dotKQ, dotKQV: dotKQV}
+	if s.attnRun == nil {
+		s.attnRun = s.attn.run
+	}
+	s.Pool.For(n*heads, 1, s.attnRun)
+}
+
+// attentionJob is one layer's attention for a batch, split by (token, head)
+// pairs across workers.
+type attentionJob struct {
+	c                            *Cache
+	layer                        int
+	q, out, scratch              []float32
+	heads, group, headDim, kvDim int
+	pos0, cells, width           int
+	q8Head, q8Width              int
+	scale                        float32
+	dotKQ, dotKQV                func(x, y []uint16) float32
+}
+
+// run computes (token, head) pairs lo…hi-1.
+func (j *attentionJob) run(worker, lo, hi int) {
+	c, layer, q, out, heads, group, headDim, kvDim := j.c, j.layer, j.q, j.out, j.heads, j.group, j.headDim, j.kvDim
+	pos0, cells, width, q8Head, q8Width, scale, dotKQ, dotKQV := j.pos0, j.cells, j.width, j.q8Head, j.q8Width, j.scale, j.dotKQ, j.dotKQV
+	w := j.scratch[worker*width : (worker+1)*width]
+	scores, vrow := w[:cells], w[cells:cells+headDim]
+	h16 := unsafe.Slice((*uint16)(unsafe.Pointer(&w[cells+headDim])), cells+headDim)
+	probs, qh := h16[:cells], h16[cells:]
+	q8 := unsafe.Slice((*byte)(unsafe.Pointer(unsafe.SliceData(w[width-q8Width:]))), q8Head)
+	for th := lo; th < hi; th++ {
+		t, h := th/heads, th%heads
+		kvOff := (h / group) * headDim
+		query := q[(t*heads+h)*headDim : (t*heads+h+1)*headDim]
+		seen := pos0 + t + 1
+		if c.kType == tensor.Q8_0 {
+			c.q8.FromFloat(query, q8)
+			for j := range seen {
+				scores[j] = c.q8.VecDot(headDim, c.q8Head(c.k8[layer], j, kvOff, headDim), q8) * scale
 			}
-			for j := seen; j < cells; j++ {
-				scores[j] = float32(math.Inf(-1))
-			}
-			softmax(scores)
-			o := out[(t*heads+h)*headDim : (t*heads+h+1)*headDim]
-			if c.vType == tensor.Q8_0 {
-				clear(o)
-				for j, p := range scores[:seen] {
-					c.q8.ToFloat(c.q8Head(c.v8[layer], j, kvOff, headDim), vrow)
-					for d, v := range vrow {
-						o[d] += p * v
-					}
-				}
-				continue
-			}
-			// Cells past seen hold later tokens of the batch or stale
-			// values; their probabilities are zero, so they add nothing.
-			toF16(probs, scores)
-			for d := range o {
-				o[d] = dotKQV(c.valueRow(layer, kvOff+d, cells), probs)
+		} else {
+			toF16(qh, query)
+			keys := c.k16[layer]
+			for j := range seen {
+				scores[j] = dotKQ(keys[j*kvDim+kvOff:j*kvDim+kvOff+headDim], qh) * scale
 			}
 		}
-	})
+		for j := seen; j < cells; j++ {
+			scores[j] = float32(math.Inf(-1))
+		}
+		softmax(scores)
+		o := out[(t*heads+h)*headDim : (t*heads+h+1)*headDim]
+		if c.vType == tensor.Q8_0 {
+			clear(o)
+			for j, p := range scores[:seen] {
+				c.q8.ToFloat(c.q8Head(c.v8[layer], j, kvOff, headDim), vrow)
+				for d, v := range vrow {
+					o[d] += p * v
+				}
+			}
+			continue
+		}
+		// Cells past seen hold later tokens of the batch or stale
+		// values; their probabilities are zero, so they add nothing.
+		toF16(probs, scores)
+		for d := range o {
+			o[d] = dotKQV(c.valueRow(layer, kvOff+d, cells), probs)
+		}
+	}
 }

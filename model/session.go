@@ -13,6 +13,10 @@ type Session struct {
 	Pool  *tensor.Pool
 	act   tensor.Activations
 	bufs  [][]float32
+	// attn is the attention in progress and attnRun its method value, made
+	// once so that a layer's attention allocates nothing.
+	attn    attentionJob
+	attnRun func(worker, lo, hi int)
 }
 
 // NewSession makes a session for m whose cache holds up to ctx tokens in

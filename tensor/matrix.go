@@ -50,6 +50,10 @@ type Activations struct {
 	cols  int
 	conv  map[Type][]byte
 	valid map[Type]bool
+	// job is the matrix product in progress and run its method value, made
+	// once: a closure per product would be an allocation per product.
+	job mulJob
+	run func(worker, lo, hi int)
 }
 
 // Set makes a the batch of n rows of cols values in x. x is read, not copied,
@@ -102,28 +106,47 @@ func (m *Matrix) MulInto(p *Pool, out []float32, a *Activations) {
 	}
 	xq := a.as(vt, vops)
 	xRow, _ := vt.RowSize(m.Cols)
-	n, rows, cols := a.n, m.Rows, m.Cols
+	n := a.n
 	dot, dot4 := m.dotFor(a.n)
 	// Activation rows are taken a chunk at a time that stays in the
 	// core's cache while all of a worker's weight rows pass over it.
 	chunk := max(4, activationCache/xRow/4*4)
-	p.For(rows, 16, func(_, lo, hi int) {
-		for first := 0; first < n; first += chunk {
-			last := min(first+chunk, n)
-			for r := lo; r < hi; r++ {
-				w := m.Data[r*m.rowBytes : (r+1)*m.rowBytes]
-				i := first
-				if dot4 != nil {
-					for ; i+4 <= last; i += 4 {
-						dot4(cols, w, xq[i*xRow:(i+4)*xRow], xRow, out[i*rows+r:], rows)
-					}
-				}
-				for ; i < last; i++ {
-					out[i*rows+r] = dot(cols, w, xq[i*xRow:(i+1)*xRow])
+	a.job = mulJob{m, out, xq, xRow, n, chunk, dot, dot4}
+	if a.run == nil {
+		a.run = a.job.rows
+	}
+	p.For(m.Rows, 16, a.run)
+}
+
+// mulJob is one matrix product, split by weight rows across workers.
+type mulJob struct {
+	m        *Matrix
+	out      []float32
+	xq       []byte
+	xRow     int // bytes of one converted activation row
+	n, chunk int // activation rows, and how many to take at a time
+	dot      func(n int, w, x []byte) float32
+	dot4     func(n int, w, x []byte, stride int, out []float32, outStride int)
+}
+
+// rows computes the products of weight rows lo…hi-1.
+func (j *mulJob) rows(_, lo, hi int) {
+	m, xq, xRow, out, rows, cols := j.m, j.xq, j.xRow, j.out, j.m.Rows, j.m.Cols
+	for first := 0; first < j.n; first += j.chunk {
+		last := min(first+j.chunk, j.n)
+		for r := lo; r < hi; r++ {
+			w := m.Data[r*m.rowBytes : (r+1)*m.rowBytes]
+			i := first
+			if j.dot4 != nil {
+				for ; i+4 <= last; i += 4 {
+					j.dot4(cols, w, xq[i*xRow:(i+4)*xRow], xRow, out[i*rows+r:], rows)
 				}
 			}
+			for ; i < last; i++ {
+				out[i*rows+r] = j.dot(cols, w, xq[i*xRow:(i+1)*xRow])
+			}
 		}
-	})
+	}
 }
 
 // activationCache is how many bytes of activations MulInto keeps in use at
