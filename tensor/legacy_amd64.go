@@ -11,6 +11,9 @@ import "unsafe"
 func dotQ8_0AVX2(w, x *byte, blocks int) (sum float32, exact bool)
 
 //go:noescape
+func dot4Q8_0AVX2(w, x *byte, stride, blocks int, out *float32, outStride int) (exact bool)
+
+//go:noescape
 func dotQ4_0AVX2(w, x *byte, blocks int) float32
 
 //go:noescape
@@ -41,6 +44,20 @@ func vecDotQ8_0(n int, w, x []byte) float32 {
 		return sum
 	}
 	return vecDotQ8_0Generic(n, w, x)
+}
+
+// vecDot4Q8_0 is vecDotQ8_0 of one weight row against four activation rows
+// stride bytes apart, storing the results outStride floats apart.
+func vecDot4Q8_0(n int, w, x []byte, stride int, out []float32, outStride int) {
+	if blocks := n / legacyBlock; useAVX2 && blocks > 0 {
+		_ = x[3*stride+blocks*q8_0Bytes-1] // the four rows lie inside x
+		_ = out[3*outStride]
+		pw, px, _ := blockRows(n, w, x, q8_0Bytes)
+		if dot4Q8_0AVX2(pw, px, stride, blocks, &out[0], outStride) {
+			return
+		}
+	}
+	vecDot4Rows(vecDotQ8_0Generic, n, w, x, stride, out, outStride)
 }
 
 func vecDotQ4_0(n int, w, x []byte) float32 {

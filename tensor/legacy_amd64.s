@@ -429,3 +429,77 @@ ffloop:
 ffdone:
 	VZEROUPPER
 	RET
+
+// Q8_0 block step of dot4Q8_0AVX2 for the activation row at X into
+// accumulator ACC: Y8 holds the weights, Y9 their magnitudes, Y10 the
+// weight scale.
+#define Q8_0_ROW(X, ACC) \
+	VPBROADCASTW (X), X11; \
+	VCVTPH2PS    X11, Y11; \
+	VMULPS       Y11, Y10, Y11; \
+	VMOVDQU      2(X), Y12; \
+	VPCMPEQB     Y6, Y12, Y13; \
+	VPOR         Y13, Y7, Y7; \
+	VPSIGNB      Y8, Y12, Y12; \
+	VPMADDUBSW   Y12, Y9, Y12; \
+	VPMADDWD     Y5, Y12, Y12; \
+	VCVTDQ2PS    Y12, Y12; \
+	VFMADD231PS  Y12, Y11, ACC
+
+// func dot4Q8_0AVX2(w, x *byte, stride, blocks int, out *float32, outStride int) (exact bool)
+// dotQ8_0AVX2 for one weight row against four activation rows stride bytes
+// apart: each weight block is loaded once for the four of them.
+TEXT ·dot4Q8_0AVX2(SB), NOSPLIT, $0-49
+	MOVQ w+0(FP), SI
+	MOVQ x+8(FP), DI
+	MOVQ stride+16(FP), R8
+	MOVQ blocks+24(FP), CX
+	LEAQ (DI)(R8*1), R9
+	LEAQ (R9)(R8*1), R10
+	LEAQ (R10)(R8*1), R11
+	VXORPS  Y0, Y0, Y0
+	VXORPS  Y1, Y1, Y1
+	VXORPS  Y2, Y2, Y2
+	VXORPS  Y3, Y3, Y3
+	VPXOR   Y7, Y7, Y7
+	VMOVDQU minInt8<>(SB), Y6
+	VMOVDQU onesInt16<>(SB), Y5
+	TESTQ   CX, CX
+	JZ      q804done
+
+q804loop:
+	VMOVDQU      2(SI), Y8
+	VPABSB       Y8, Y9
+	VPBROADCASTW (SI), X10
+	VCVTPH2PS    X10, Y10
+	Q8_0_ROW(DI, Y0)
+	Q8_0_ROW(R9, Y1)
+	Q8_0_ROW(R10, Y2)
+	Q8_0_ROW(R11, Y3)
+	ADDQ $34, SI
+	ADDQ $34, DI
+	ADDQ $34, R9
+	ADDQ $34, R10
+	ADDQ $34, R11
+	DECQ CX
+	JNZ  q804loop
+
+q804done:
+	MOVQ out+32(FP), AX
+	MOVQ outStride+40(FP), BX
+	SHLQ $2, BX
+	SUM8(Y0, X0, X14)
+	VMOVSS X0, (AX)
+	ADDQ   BX, AX
+	SUM8(Y1, X1, X14)
+	VMOVSS X1, (AX)
+	ADDQ   BX, AX
+	SUM8(Y2, X2, X14)
+	VMOVSS X2, (AX)
+	ADDQ   BX, AX
+	SUM8(Y3, X3, X14)
+	VMOVSS X3, (AX)
+	VPTEST Y7, Y7
+	SETEQ  exact+48(FP)
+	VZEROUPPER
+	RET

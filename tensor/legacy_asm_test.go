@@ -251,3 +251,43 @@ func BenchmarkFromFloatQ8_0(b *testing.B) {
 		}
 	})
 }
+
+// TestDot4Q8_0MatchesGo checks the four-row Q8_0 kernel against the Go twin
+// row by row, with rows packed tightly or apart, and that it writes only its
+// four results.
+func TestDot4Q8_0MatchesGo(t *testing.T) {
+	requireAsm(t)
+	r := rand.New(rand.NewPCG(31, 32))
+	for _, n := range testLengths {
+		for trial := range 30 {
+			rowBytes := n / legacyBlock * q8_0Bytes
+			stride := rowBytes + r.IntN(2)*(1+r.IntN(100))
+			w := randomLegacyBlocks(r, n, q8_0Bytes, 2)
+			x := make([]byte, 3*stride+rowBytes)
+			for row := range 4 {
+				copy(x[row*stride:], randomLegacyBlocks(r, n, q8_0Bytes, 2))
+			}
+			if trial%2 == 0 { // without -128, which sends the kernel to its twin
+				for i := range x {
+					if x[i] == 0x80 {
+						x[i] = 0x81
+					}
+				}
+			}
+			const outStride = 3
+			out := make([]float32, 3*outStride+1)
+			vecDot4Q8_0(n, w, x, stride, out, outStride)
+			for row := range 4 {
+				got, want := out[row*outStride], vecDotQ8_0Generic(n, w, x[row*stride:])
+				if !sameBits(got, want) {
+					t.Fatalf("n=%d trial %d row %d: assembly %g, Go %g", n, trial, row, got, want)
+				}
+			}
+			for i, v := range out {
+				if i%outStride != 0 && v != 0 {
+					t.Fatalf("n=%d trial %d: wrote out[%d] = %g", n, trial, i, v)
+				}
+			}
+		}
+	}
+}

@@ -19,6 +19,7 @@ func init() {
 		Quantize:   quantizeQ8_0,
 		FromFloat:  fromFloatQ8_0,
 		VecDot:     vecDotQ8_0,
+		VecDot4:    vecDot4Q8_0,
 	})
 	// Q8_1 only ever holds activations, so it has no dot product of its own.
 	register(Ops{
