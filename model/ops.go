@@ -47,24 +47,9 @@ func addBias(x, bias []float32) {
 	}
 }
 
-// simdWidth is the number of float32 lanes of the reference's AVX-512
-// registers, over which its softmax and SiLU work; values past the last whole
-// register take the scalar path.
-const simdWidth = 16
-
 // swiglu writes silu(gate)·up into gate, silu(g) = g/(1+e^-g), as the
 // reference's ggml_vec_swiglu_f32 does.
-func swiglu(gate, up []float32) {
-	up = up[:len(gate)]
-	whole := len(gate) / simdWidth * simdWidth
-	for i, g := range gate[:whole] {
-		gate[i] = g / (1 + vexpf(-g)) * up[i]
-	}
-	for i := whole; i < len(gate); i++ {
-		g := gate[i]
-		gate[i] = g / (1 + expf(-g)) * up[i]
-	}
-}
+func swiglu(gate, up []float32) { tensor.SwiGLU(gate, up) }
 
 // rope rotates the first dims values of every head of every row by angles
 // that grow with the row's position. Pair i turns by
@@ -119,32 +104,15 @@ func (r *rope) apply(x []float32, n, heads, headDim, pos0 int) {
 	}
 }
 
-// softmax turns scores into probabilities in place as the reference's
-// ggml_vec_soft_max_f32 does: e^(x-max) a register at a time, each register's
-// lanes reduced and added to a float64 sum, then everything scaled by
-// 1/sum rounded to float32.
+// softmax turns scores into probabilities in place as the reference does:
+// e^(x-max) and their float64 sum as ggml_vec_soft_max_f32 computes them,
+// then everything scaled by 1/sum rounded to float32.
 func softmax(x []float32) {
 	m := float32(math.Inf(-1))
 	for _, v := range x {
 		m = max(m, v)
 	}
-	var sum float64
-	i := 0
-	for ; i+simdWidth <= len(x); i += simdWidth {
-		reg := (*[simdWidth]float32)(x[i:])
-		for l, v := range reg {
-			reg[l] = vexpf(v - m)
-		}
-		sum += float64(tensor.SumLanes16(reg))
-	}
-	for ; i < len(x); i++ {
-		x[i] = expf(x[i] - m)
-		sum += float64(x[i])
-	}
-	inv := float32(1 / sum)
-	for i := range x {
-		x[i] *= inv
-	}
+	tensor.Scale(x, float32(1/tensor.SoftmaxExp(x, m)))
 }
 
 // toF16 stores src as half precision into dst.
