@@ -3,7 +3,6 @@ package model_test
 import (
 	"testing"
 
-	"zhi/gguf"
 	"zhi/internal/shared"
 	"zhi/model"
 	"zhi/tensor"
@@ -13,15 +12,7 @@ import (
 // session's buffers exist, allocates nothing: a token's work is arithmetic
 // on memory the session already holds.
 func TestDecodeDoesNotAllocate(t *testing.T) {
-	f, err := gguf.Open(shared.Path(t, "reference", "tiny-llama3-q4_k_m.gguf"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	m, err := model.Load(f)
-	if err != nil {
-		t.Fatal(err)
-	}
+	m := loadModel(t, shared.Path(t, "reference", "tiny-llama3-q4_k_m.gguf"))
 	pool := tensor.NewPool(2)
 	defer pool.Close()
 	s, err := model.NewSession(m, 256, pool)

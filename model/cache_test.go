@@ -4,7 +4,6 @@ import (
 	"math"
 	"testing"
 
-	"zhi/gguf"
 	"zhi/internal/shared"
 	"zhi/model"
 	"zhi/sample"
@@ -15,15 +14,7 @@ import (
 // that the logits stay close to those of the F16 cache: the same best token
 // at most positions and a small difference in log-probabilities.
 func TestQ8Cache(t *testing.T) {
-	f, err := gguf.Open(shared.Path(t, "reference", "tiny-llama-spm-q8_0.gguf"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	m, err := model.Load(f)
-	if err != nil {
-		t.Fatal(err)
-	}
+	m := loadModel(t, shared.Path(t, "reference", "tiny-llama-spm-q8_0.gguf"))
 	pool := tensor.NewPool(0)
 	defer pool.Close()
 	tokens := make([]int32, 64)

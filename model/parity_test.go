@@ -8,7 +8,6 @@ import (
 	"strings"
 	"testing"
 
-	"zhi/gguf"
 	"zhi/internal/shared"
 	"zhi/model"
 	"zhi/sample"
@@ -89,15 +88,8 @@ func forEachModel(t *testing.T, f func(t *testing.T, name string, m model.Model,
 		name := strings.TrimSuffix(filepath.Base(refPath), ".ref.json")
 		t.Run(name, func(t *testing.T) {
 			ref := shared.LoadReference(t, refPath)
-			file, err := gguf.Open(filepath.Join(filepath.Dir(refPath), ref.Model))
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer file.Close()
-			m, err := model.Load(file)
-			if err != nil {
-				t.Fatal(err)
-			}
+			m := loadModel(t, filepath.Join(filepath.Dir(refPath), ref.Model))
+
 			f(t, name, m, ref)
 		})
 	}
