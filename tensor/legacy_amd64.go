@@ -14,6 +14,9 @@ func dotQ8_0AVX2(w, x *byte, blocks int) (sum float32, exact bool)
 func dot4Q8_0AVX2(w, x *byte, stride, blocks int, out *float32, outStride int) (exact bool)
 
 //go:noescape
+func dot2x4Q8_0AVX2(w *byte, wStride int, x *byte, stride, blocks int, out *float32, outStride int) (exact bool)
+
+//go:noescape
 func dotQ4_0AVX2(w, x *byte, blocks int) float32
 
 //go:noescape
@@ -58,6 +61,21 @@ func vecDot4Q8_0(n int, w, x []byte, stride int, out []float32, outStride int) {
 		}
 	}
 	vecDot4Rows(vecDotQ8_0Generic, n, w, x, stride, out, outStride)
+}
+
+// vecDot2x4Q8_0 is vecDotQ8_0 of two weight rows wStride bytes apart
+// against four activation rows stride bytes apart (see Ops.VecDot2x4).
+func vecDot2x4Q8_0(n int, w []byte, wStride int, x []byte, stride int, out []float32, outStride int) {
+	if blocks := n / legacyBlock; useAVX2 && blocks > 0 {
+		_ = w[wStride+blocks*q8_0Bytes-1] // both weight rows lie inside w
+		_ = x[3*stride+blocks*q8_0Bytes-1]
+		_ = out[3*outStride+1]
+		pw, px, _ := blockRows(n, w, x, q8_0Bytes)
+		if dot2x4Q8_0AVX2(pw, wStride, px, stride, blocks, &out[0], outStride) {
+			return
+		}
+	}
+	vecDot2x4Rows(vecDotQ8_0Generic, n, w, wStride, x, stride, out, outStride)
 }
 
 func vecDotQ4_0(n int, w, x []byte) float32 {

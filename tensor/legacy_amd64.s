@@ -503,3 +503,110 @@ q804done:
 	SETEQ  exact+48(FP)
 	VZEROUPPER
 	RET
+
+// Q8_0 block step of dot2x4Q8_0AVX2 for the activation quants in Y12 and
+// one weight row, whose quants are in WQ and magnitudes in WABS, into
+// accumulator ACC; the scale product is the float32 at SCALE(SP).
+#define Q8_0_TILE(WQ, WABS, SCALE, ACC) \
+	VPSIGNB      WQ, Y12, Y13; \
+	VPMADDUBSW   Y13, WABS, Y13; \
+	VPMADDWD     onesInt16<>(SB), Y13, Y13; \
+	VCVTDQ2PS    Y13, Y13; \
+	VBROADCASTSS SCALE(SP), Y14; \
+	VFMADD231PS  Y13, Y14, ACC
+
+// Both weight rows' steps for the activation row at X, whose block is
+// loaded once for them; Y15 keeps the least activation quant seen.
+#define Q8_0_TILE_ROW(X, SCALE0, SCALE1, ACC0, ACC1) \
+	VMOVDQU 2(X), Y12; \
+	VPMINSB Y12, Y15, Y15; \
+	Q8_0_TILE(Y8, Y9, SCALE0, ACC0); \
+	Q8_0_TILE(Y10, Y11, SCALE1, ACC1)
+
+// STORE_SUM8 stores the sum8 reduction of Y (low half X) at OFF(AX).
+#define STORE_SUM8(Y, X, OFF) \
+	SUM8(Y, X, X14); \
+	VMOVSS X, OFF(AX)
+
+// func dot2x4Q8_0AVX2(w *byte, wStride int, x *byte, stride, blocks int, out *float32, outStride int) (exact bool)
+//
+// dotQ8_0AVX2 for two weight rows wStride bytes apart against four
+// activation rows stride bytes apart: each block is loaded once for all the
+// products it takes part in. The eight scale products of a block are made
+// by one multiplication and kept on the stack, from which each is
+// broadcast. Result (i, j), of weight row i and activation row j, goes to
+// out[j·outStride+i]. Accumulator Y(2j+i) holds its lanes.
+TEXT ·dot2x4Q8_0AVX2(SB), NOSPLIT, $32-57
+	MOVQ w+0(FP), SI
+	MOVQ wStride+8(FP), R12
+	ADDQ SI, R12
+	MOVQ x+16(FP), DI
+	MOVQ stride+24(FP), R8
+	MOVQ blocks+32(FP), CX
+	LEAQ (DI)(R8*1), R9
+	LEAQ (R9)(R8*1), R10
+	LEAQ (R10)(R8*1), R11
+	VXORPS Y0, Y0, Y0
+	VXORPS Y1, Y1, Y1
+	VXORPS Y2, Y2, Y2
+	VXORPS Y3, Y3, Y3
+	VXORPS Y4, Y4, Y4
+	VXORPS Y5, Y5, Y5
+	VXORPS Y6, Y6, Y6
+	VXORPS Y7, Y7, Y7
+	VPXOR  Y15, Y15, Y15
+	TESTQ  CX, CX
+	JZ     q8tiledone
+
+q8tileloop:
+	// Scales: X12 = dx0…dx3 twice, X13 = dw0 four times then dw1 four
+	// times; their product in (SP) is dw0·dx0…dx3, dw1·dx0…dx3.
+	VPBROADCASTW (DI), X12
+	VPINSRW      $1, (R9), X12, X12
+	VPINSRW      $2, (R10), X12, X12
+	VPINSRW      $3, (R11), X12, X12
+	VPUNPCKLQDQ  X12, X12, X12
+	VPBROADCASTW (SI), X13
+	VPBROADCASTW (R12), X14
+	VPUNPCKLQDQ  X14, X13, X13
+	VCVTPH2PS    X12, Y12
+	VCVTPH2PS    X13, Y13
+	VMULPS       Y12, Y13, Y13
+	VMOVUPS      Y13, (SP)
+	VMOVDQU      2(SI), Y8
+	VPABSB       Y8, Y9
+	VMOVDQU      2(R12), Y10
+	VPABSB       Y10, Y11
+	Q8_0_TILE_ROW(DI, 0, 16, Y0, Y1)
+	Q8_0_TILE_ROW(R9, 4, 20, Y2, Y3)
+	Q8_0_TILE_ROW(R10, 8, 24, Y4, Y5)
+	Q8_0_TILE_ROW(R11, 12, 28, Y6, Y7)
+	ADDQ $34, SI
+	ADDQ $34, R12
+	ADDQ $34, DI
+	ADDQ $34, R9
+	ADDQ $34, R10
+	ADDQ $34, R11
+	DECQ CX
+	JNZ  q8tileloop
+
+q8tiledone:
+	MOVQ out+40(FP), AX
+	MOVQ outStride+48(FP), BX
+	SHLQ $2, BX
+	STORE_SUM8(Y0, X0, 0)
+	STORE_SUM8(Y1, X1, 4)
+	ADDQ BX, AX
+	STORE_SUM8(Y2, X2, 0)
+	STORE_SUM8(Y3, X3, 4)
+	ADDQ BX, AX
+	STORE_SUM8(Y4, X4, 0)
+	STORE_SUM8(Y5, X5, 4)
+	ADDQ BX, AX
+	STORE_SUM8(Y6, X6, 0)
+	STORE_SUM8(Y7, X7, 4)
+	VPCMPEQB minInt8<>(SB), Y15, Y15
+	VPTEST   Y15, Y15
+	SETEQ    exact+56(FP)
+	VZEROUPPER
+	RET

@@ -291,3 +291,52 @@ func TestDot4Q8_0MatchesGo(t *testing.T) {
 		}
 	}
 }
+
+// TestDot2x4Q8_0MatchesGo checks the two-by-four Q8_0 kernel against the Go
+// twin product by product, with rows packed tightly or apart, and that it
+// writes only its eight results.
+func TestDot2x4Q8_0MatchesGo(t *testing.T) {
+	requireAsm(t)
+	r := rand.New(rand.NewPCG(33, 34))
+	gapped := func(rows, rowBytes int) (stride int, b []byte) {
+		stride = rowBytes + r.IntN(2)*(1+r.IntN(100))
+		b = make([]byte, (rows-1)*stride+rowBytes)
+		for row := range rows {
+			copy(b[row*stride:], randomLegacyBlocks(r, rowBytes/q8_0Bytes*legacyBlock, q8_0Bytes, 2))
+		}
+		return stride, b
+	}
+	for _, n := range testLengths {
+		for trial := range 30 {
+			rowBytes := n / legacyBlock * q8_0Bytes
+			wStride, w := gapped(2, rowBytes)
+			stride, x := gapped(4, rowBytes)
+			if trial%2 == 0 { // without -128, which sends the kernel to its twin
+				for i := range x {
+					if x[i] == 0x80 {
+						x[i] = 0x81
+					}
+				}
+			}
+			outStride := 2 + r.IntN(3)
+			out := make([]float32, 3*outStride+2)
+			vecDot2x4Q8_0(n, w, wStride, x, stride, out, outStride)
+			written := map[int]bool{}
+			for i := range 2 {
+				for j := range 4 {
+					k := j*outStride + i
+					written[k] = true
+					got, want := out[k], vecDotQ8_0Generic(n, w[i*wStride:], x[j*stride:])
+					if !sameBits(got, want) {
+						t.Fatalf("n=%d trial %d weight row %d activation row %d: assembly %g, Go %g", n, trial, i, j, got, want)
+					}
+				}
+			}
+			for k, v := range out {
+				if !written[k] && v != 0 {
+					t.Fatalf("n=%d trial %d: wrote out[%d] = %g", n, trial, k, v)
+				}
+			}
+		}
+	}
+}

@@ -107,11 +107,11 @@ func (m *Matrix) MulInto(p *Pool, out []float32, a *Activations) {
 	xq := a.as(vt, vops)
 	xRow, _ := vt.RowSize(m.Cols)
 	n := a.n
-	dot, dot4 := m.dotFor(a.n)
 	// Activation rows are taken a chunk at a time that stays in the
 	// core's cache while all of a worker's weight rows pass over it.
 	chunk := max(4, activationCache/xRow/4*4)
-	a.job = mulJob{m, out, xq, xRow, n, chunk, dot, dot4}
+	a.job = mulJob{m: m, out: out, xq: xq, xRow: xRow, n: n, chunk: chunk}
+	a.job.dot, a.job.dot4, a.job.dot2x4 = m.dotFor(a.n)
 	if a.run == nil {
 		a.run = a.job.rows
 	}
@@ -127,25 +127,55 @@ type mulJob struct {
 	n, chunk int // activation rows, and how many to take at a time
 	dot      func(n int, w, x []byte) float32
 	dot4     func(n int, w, x []byte, stride int, out []float32, outStride int)
+	dot2x4   func(n int, w []byte, wStride int, x []byte, stride int, out []float32, outStride int)
 }
 
-// rows computes the products of weight rows lo…hi-1.
+// rows computes the products of weight rows lo…hi-1: two at a time where
+// dot2x4 is set, and the rest one at a time.
 func (j *mulJob) rows(_, lo, hi int) {
-	m, xq, xRow, out, rows, cols := j.m, j.xq, j.xRow, j.out, j.m.Rows, j.m.Cols
 	for first := 0; first < j.n; first += j.chunk {
 		last := min(first+j.chunk, j.n)
-		for r := lo; r < hi; r++ {
-			w := m.Data[r*m.rowBytes : (r+1)*m.rowBytes]
-			i := first
-			if j.dot4 != nil {
-				for ; i+4 <= last; i += 4 {
-					j.dot4(cols, w, xq[i*xRow:(i+4)*xRow], xRow, out[i*rows+r:], rows)
-				}
-			}
-			for ; i < last; i++ {
-				out[i*rows+r] = j.dot(cols, w, xq[i*xRow:(i+1)*xRow])
+		r := lo
+		if j.dot2x4 != nil {
+			for ; r+2 <= hi; r += 2 {
+				j.rowPair(r, first, last)
 			}
 		}
+		for ; r < hi; r++ {
+			j.row(r, first, last)
+		}
+	}
+}
+
+// rowPair computes the products of weight rows r and r+1 with activation
+// rows first…last-1, four activation rows at a time.
+func (j *mulJob) rowPair(r, first, last int) {
+	m, xq, xRow, out, rows, cols := j.m, j.xq, j.xRow, j.out, j.m.Rows, j.m.Cols
+	w := m.Data[r*m.rowBytes : (r+2)*m.rowBytes]
+	i := first
+	for ; i+4 <= last; i += 4 {
+		j.dot2x4(cols, w, m.rowBytes, xq[i*xRow:(i+4)*xRow], xRow, out[i*rows+r:], rows)
+	}
+	for ; i < last; i++ {
+		x := xq[i*xRow : (i+1)*xRow]
+		out[i*rows+r] = j.dot(cols, w, x)
+		out[i*rows+r+1] = j.dot(cols, w[m.rowBytes:], x)
+	}
+}
+
+// row computes the products of weight row r with activation rows
+// first…last-1.
+func (j *mulJob) row(r, first, last int) {
+	m, xq, xRow, out, rows, cols := j.m, j.xq, j.xRow, j.out, j.m.Rows, j.m.Cols
+	w := m.Data[r*m.rowBytes : (r+1)*m.rowBytes]
+	i := first
+	if j.dot4 != nil {
+		for ; i+4 <= last; i += 4 {
+			j.dot4(cols, w, xq[i*xRow:(i+4)*xRow], xRow, out[i*rows+r:], rows)
+		}
+	}
+	for ; i < last; i++ {
+		out[i*rows+r] = j.dot(cols, w, xq[i*xRow:(i+1)*xRow])
 	}
 }
 
@@ -157,14 +187,19 @@ const activationCache = 256 << 10
 // batch of n activation rows: its repack kernels for the types and shapes it
 // repacks (whatever n), tinyBLAS for float matrices it fits when n ≥ 2, and
 // its single-row vec_dot kernel otherwise. With the vec_dot kernel it also
-// returns the type's VecDot4, if any, for four rows at a time.
-func (m *Matrix) dotFor(n int) (dot func(n int, w, x []byte) float32, dot4 func(n int, w, x []byte, stride int, out []float32, outStride int)) {
+// returns the type's VecDot4 and VecDot2x4, if any, for several rows at a
+// time.
+func (m *Matrix) dotFor(n int) (
+	dot func(n int, w, x []byte) float32,
+	dot4 func(n int, w, x []byte, stride int, out []float32, outStride int),
+	dot2x4 func(n int, w []byte, wStride int, x []byte, stride int, out []float32, outStride int),
+) {
 	o := m.ops
 	switch {
 	case o.RepackDot != nil && m.Rows%o.RepackRows == 0:
-		return o.RepackDot, nil
+		return o.RepackDot, nil, nil
 	case n >= 2 && o.BatchDot != nil && TinyBLASFits(m.Rows, m.Cols):
-		return o.BatchDot, nil
+		return o.BatchDot, nil, nil
 	}
-	return o.VecDot, o.VecDot4
+	return o.VecDot, o.VecDot4, o.VecDot2x4
 }

@@ -28,6 +28,11 @@ type Ops struct {
 	// apart. Each result is identical to VecDot's: it only saves unpacking
 	// each weight block four times.
 	VecDot4 func(n int, w, x []byte, stride int, out []float32, outStride int)
+	// VecDot2x4, when set, is VecDot4 for two weight rows at once, the
+	// first at the start of w and the other wStride bytes on. The result of
+	// weight row i and activation row j goes to out[j*outStride+i]. It
+	// saves loading each activation block twice.
+	VecDot2x4 func(n int, w []byte, wStride int, x []byte, stride int, out []float32, outStride int)
 	// BatchDot, when set, is the dot product the reference uses instead of
 	// VecDot when it multiplies the matrix by two or more activation rows
 	// at once and its tinyBLAS kernel takes the matrix's shape

@@ -20,6 +20,7 @@ func init() {
 		FromFloat:  fromFloatQ8_0,
 		VecDot:     vecDotQ8_0,
 		VecDot4:    vecDot4Q8_0,
+		VecDot2x4:  vecDot2x4Q8_0,
 	})
 	// Q8_1 only ever holds activations, so it has no dot product of its own.
 	register(Ops{
@@ -119,4 +120,11 @@ func vecDotQ8_0Generic(n int, w, x []byte) float32 {
 		accumulateLanes8(&acc, &lanes, loadF16(wb)*loadF16(xb))
 	}
 	return sum8(&acc)
+}
+
+// vecDot2x4Rows is Ops.VecDot2x4 done one weight row at a time with dot.
+func vecDot2x4Rows(dot func(n int, w, x []byte) float32, n int, w []byte, wStride int, x []byte, stride int, out []float32, outStride int) {
+	for i := range 2 {
+		vecDot4Rows(dot, n, w[i*wStride:], x, stride, out[i:], outStride)
+	}
 }
