@@ -23,6 +23,9 @@ func dotQ4_0AVX2(w, x *byte, blocks int) float32
 func repackDotQ4_0AVX2(w, x *byte, blocks int) float32
 
 //go:noescape
+func repackDot4Q4_0AVX2(w, x *byte, stride, blocks int, out *float32, outStride int)
+
+//go:noescape
 func dotQ5_0AVX2(w, x *byte, blocks int) float32
 
 //go:noescape
@@ -90,6 +93,19 @@ func repackDotQ4_0(n int, w, x []byte) float32 {
 		return repackDotQ4_0Generic(n, w, x)
 	}
 	return repackDotQ4_0AVX2(blockRows(n, w, x, q4_0Bytes))
+}
+
+// repackDot4Q4_0 is repackDotQ4_0 of one weight row against four activation
+// rows stride bytes apart, storing the results outStride floats apart.
+func repackDot4Q4_0(n int, w, x []byte, stride int, out []float32, outStride int) {
+	if !useAVX2 {
+		vecDot4Rows(repackDotQ4_0Generic, n, w, x, stride, out, outStride)
+		return
+	}
+	blocks := n / legacyBlock
+	_ = x[:3*stride+blocks*q8_0Bytes] // the four rows lie inside x
+	_ = out[3*outStride]
+	repackDot4Q4_0AVX2(unsafe.SliceData(w[:blocks*q4_0Bytes]), unsafe.SliceData(x), stride, blocks, &out[0], outStride)
 }
 
 func vecDotQ5_0(n int, w, x []byte) float32 {

@@ -257,6 +257,77 @@ rq40done:
 	VZEROUPPER
 	RET
 
+// REPACK_ROW sets Y (low half X) to the eight lane sums of the Q4_0 levels
+// in Y2 against the Q8_0 block at ADDR, given eights in Y6. Clobbers Y4, Y5.
+#define REPACK_ROW(ADDR, Y) \
+	VMOVDQU ADDR, Y4; \
+	VMOVDQA Y2, Y; \
+	OFFSET_LANES(Y, Y4, Y6, Y5)
+
+// func repackDot4Q4_0AVX2(w, x *byte, stride, blocks int, out *float32, outStride int)
+//
+// repackDotQ4_0AVX2 for one weight row against four activation rows stride
+// bytes apart: each weight block is unpacked once for the four of them. The
+// four accumulators are the lanes of X0; each lane takes the same fused
+// multiply-add, in the same order, as the one-row kernel's accumulator.
+TEXT ·repackDot4Q4_0AVX2(SB), NOSPLIT, $0-48
+	MOVQ w+0(FP), SI
+	MOVQ x+8(FP), DI
+	MOVQ stride+16(FP), R8
+	MOVQ blocks+24(FP), CX
+	LEAQ (DI)(R8*1), R9
+	LEAQ (R9)(R8*1), R10
+	LEAQ (R10)(R8*1), R11
+	VXORPS  X0, X0, X0
+	VMOVDQU eights<>(SB), Y6
+	TESTQ   CX, CX
+	JZ      rq404done
+
+rq404loop:
+	// Scales: X12 = dx0…dx3, times dw in every lane.
+	VPBROADCASTW (DI), X12
+	VPINSRW      $1, (R9), X12, X12
+	VPINSRW      $2, (R10), X12, X12
+	VPINSRW      $3, (R11), X12, X12
+	VPBROADCASTW (SI), X13
+	VCVTPH2PS    X12, X12
+	VCVTPH2PS    X13, X13
+	VMULPS       X12, X13, X13
+	NIBBLES(2(SI), X2, Y2, X3)
+	REPACK_ROW(2(DI), Y8)
+	REPACK_ROW(2(R9), Y9)
+	REPACK_ROW(2(R10), Y10)
+	REPACK_ROW(2(R11), Y11)
+	// X8 = the four rows' block sums, row k in lane k.
+	VPHADDD      Y9, Y8, Y8
+	VPHADDD      Y11, Y10, Y10
+	VPHADDD      Y10, Y8, Y8
+	VEXTRACTI128 $1, Y8, X9
+	VPADDD       X9, X8, X8
+	VCVTDQ2PS    X8, X8
+	VFMADD231PS  X8, X13, X0
+	ADDQ $18, SI
+	ADDQ $34, DI
+	ADDQ $34, R9
+	ADDQ $34, R10
+	ADDQ $34, R11
+	DECQ CX
+	JNZ  rq404loop
+
+rq404done:
+	MOVQ out+32(FP), AX
+	MOVQ outStride+40(FP), BX
+	SHLQ $2, BX
+	VMOVSS     X0, (AX)
+	ADDQ       BX, AX
+	VEXTRACTPS $1, X0, (AX)
+	ADDQ       BX, AX
+	VEXTRACTPS $2, X0, (AX)
+	ADDQ       BX, AX
+	VEXTRACTPS $3, X0, (AX)
+	VZEROUPPER
+	RET
+
 // func dotQ5_0AVX2(w, x *byte, blocks int) float32
 TEXT ·dotQ5_0AVX2(SB), NOSPLIT, $0-28
 	MOVQ w+0(FP), SI

@@ -252,43 +252,134 @@ func BenchmarkFromFloatQ8_0(b *testing.B) {
 	})
 }
 
-// TestDot4Q8_0MatchesGo checks the four-row Q8_0 kernel against the Go twin
-// row by row, with rows packed tightly or apart, and that it writes only its
-// four results.
-func TestDot4Q8_0MatchesGo(t *testing.T) {
+// legacyDot4s are the four-row kernels with their one-row kernels and the
+// one-row Go twins each of their results must equal.
+var legacyDot4s = []struct {
+	name         string
+	typ          Type
+	dot4         func(n int, w, x []byte, stride int, out []float32, outStride int)
+	one, generic func(n int, w, x []byte) float32
+}{
+	{"Q8_0", Q8_0, vecDot4Q8_0, vecDotQ8_0, vecDotQ8_0Generic},
+	{"Q4_0repack", Q4_0, repackDot4Q4_0, repackDotQ4_0, repackDotQ4_0Generic},
+}
+
+// TestLegacyDot4MatchGo checks each four-row kernel against its Go twin
+// row by row, with activation rows packed tightly or apart and results
+// next to each other or apart, and that it writes only its four results.
+func TestLegacyDot4MatchGo(t *testing.T) {
 	requireAsm(t)
 	r := rand.New(rand.NewPCG(31, 32))
-	for _, n := range testLengths {
-		for trial := range 30 {
-			rowBytes := n / legacyBlock * q8_0Bytes
-			stride := rowBytes + r.IntN(2)*(1+r.IntN(100))
-			w := randomLegacyBlocks(r, n, q8_0Bytes, 2)
-			x := make([]byte, 3*stride+rowBytes)
-			for row := range 4 {
-				copy(x[row*stride:], randomLegacyBlocks(r, n, q8_0Bytes, 2))
-			}
-			if trial%2 == 0 { // without -128, which sends the kernel to its twin
-				for i := range x {
-					if x[i] == 0x80 {
-						x[i] = 0x81
+	const pad = 5 // floats watched on either side of out
+	for _, c := range legacyDot4s {
+		for _, n := range testLengths {
+			for trial := range 30 {
+				rowBytes := n / legacyBlock * q8_0Bytes
+				stride := rowBytes + r.IntN(2)*(1+r.IntN(100))
+				w := randomLegacyBlocks(r, n, c.typ.TypeSize(), 2)
+				x := make([]byte, 3*stride+rowBytes)
+				for row := range 4 {
+					copy(x[row*stride:], randomLegacyBlocks(r, n, q8_0Bytes, 2))
+				}
+				if trial%2 == 0 { // without -128, which sends Q8_0 to its twin
+					for i := range x {
+						if x[i] == 0x80 {
+							x[i] = 0x81
+						}
+					}
+				}
+				outStride := 1 + r.IntN(4)
+				buf := make([]float32, pad+3*outStride+1+pad)
+				c.dot4(n, w, x, stride, buf[pad:pad+3*outStride+1], outStride)
+				for row := range 4 {
+					got, want := buf[pad+row*outStride], c.generic(n, w, x[row*stride:])
+					if !sameBits(got, want) {
+						t.Fatalf("%s n=%d trial %d row %d: assembly %g (%#x), Go %g (%#x)", c.name, n, trial, row, got, math.Float32bits(got), want, math.Float32bits(want))
+					}
+					buf[pad+row*outStride] = 0
+				}
+				for i, v := range buf {
+					if v != 0 {
+						t.Fatalf("%s n=%d trial %d outStride %d: wrote buf[%d] = %g, out starts at %d", c.name, n, trial, outStride, i, v, pad)
 					}
 				}
 			}
-			const outStride = 3
-			out := make([]float32, 3*outStride+1)
-			vecDot4Q8_0(n, w, x, stride, out, outStride)
-			for row := range 4 {
-				got, want := out[row*outStride], vecDotQ8_0Generic(n, w, x[row*stride:])
-				if !sameBits(got, want) {
-					t.Fatalf("n=%d trial %d row %d: assembly %g, Go %g", n, trial, row, got, want)
-				}
-			}
-			for i, v := range out {
-				if i%outStride != 0 && v != 0 {
-					t.Fatalf("n=%d trial %d: wrote out[%d] = %g", n, trial, i, v)
+		}
+	}
+}
+
+// TestRepackMulIntoMatchesRepackDot multiplies a Q4_0 matrix the reference
+// repacks by batches of every size up to 9, which MulInto splits into
+// groups of four rows (RepackDot4) and single rows, and checks every output
+// against RepackDot bit for bit.
+func TestRepackMulIntoMatchesRepackDot(t *testing.T) {
+	r := rand.New(rand.NewPCG(35, 36))
+	const rows, cols = 16, 320
+	o, _ := OpsFor(Q4_0)
+	if o.RepackDot4 == nil {
+		t.Fatal("Q4_0: no RepackDot4")
+	}
+	w, _ := quantizedRow(t, r, Q4_0, rows*cols)
+	m, err := NewMatrix(Q4_0, rows, cols, w)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pool := NewPool(2)
+	defer pool.Close()
+	wRow, _ := Q4_0.RowSize(cols)
+	xRow, _ := Q8_0.RowSize(cols)
+	for n := 1; n <= 9; n++ {
+		x := randomRow(r, n*cols)
+		var a Activations
+		a.Set(x, n, cols)
+		out := make([]float32, n*rows)
+		m.MulInto(pool, out, &a)
+		xq := make([]byte, n*xRow)
+		fromFloatQ8_0(x, xq)
+		for i := range n {
+			for row := range rows {
+				want := o.RepackDot(cols, w[row*wRow:], xq[i*xRow:])
+				if got := out[i*rows+row]; math.Float32bits(got) != math.Float32bits(want) {
+					t.Fatalf("batch of %d: output %d of row %d = %g, RepackDot %g", n, i, row, got, want)
 				}
 			}
 		}
+	}
+}
+
+// BenchmarkLegacyDot4 compares, on four activation rows of 4096 values, each
+// four-row kernel with its one-row assembly kernel called four times and
+// with its Go twin.
+func BenchmarkLegacyDot4(b *testing.B) {
+	const n = 4096
+	for _, c := range legacyDot4s {
+		r := rand.New(rand.NewPCG(9, 10))
+		w, _ := quantizedRow(b, r, c.typ, n)
+		x := make([]byte, 0, 4*n/legacyBlock*q8_0Bytes)
+		for range 4 {
+			_, xq := quantizedRow(b, r, c.typ, n)
+			x = append(x, xq...)
+		}
+		stride := len(x) / 4
+		var out [4]float32
+		run := func(b *testing.B, dot4 func(n int, w, x []byte, stride int, out []float32, outStride int)) {
+			b.SetBytes(int64(len(w)))
+			for b.Loop() {
+				dot4(n, w, x, stride, out[:], 1)
+			}
+		}
+		b.Run(c.name+"/asm4", func(b *testing.B) { requireAsm(b); run(b, c.dot4) })
+		b.Run(c.name+"/asm1x4", func(b *testing.B) {
+			requireAsm(b)
+			run(b, func(n int, w, x []byte, stride int, out []float32, outStride int) {
+				vecDot4Rows(c.one, n, w, x, stride, out, outStride)
+			})
+		})
+		b.Run(c.name+"/go", func(b *testing.B) {
+			run(b, func(n int, w, x []byte, stride int, out []float32, outStride int) {
+				vecDot4Rows(c.generic, n, w, x, stride, out, outStride)
+			})
+		})
 	}
 }
 

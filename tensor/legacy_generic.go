@@ -14,6 +14,11 @@ func vecDot4Q8_0(n int, w, x []byte, stride int, out []float32, outStride int) {
 func vecDot2x4Q8_0(n int, w []byte, wStride int, x []byte, stride int, out []float32, outStride int) {
 	vecDot2x4Rows(vecDotQ8_0Generic, n, w, wStride, x, stride, out, outStride)
 }
+
+func repackDot4Q4_0(n int, w, x []byte, stride int, out []float32, outStride int) {
+	vecDot4Rows(repackDotQ4_0Generic, n, w, x, stride, out, outStride)
+}
+
 func repackDotQ4_0(n int, w, x []byte) float32 { return repackDotQ4_0Generic(n, w, x) }
 func vecDotQ5_0(n int, w, x []byte) float32    { return vecDotQ5_0Generic(n, w, x) }
 func vecDotIQ4_NL(n int, w, x []byte) float32  { return vecDotIQ4_NLGeneric(n, w, x) }

@@ -186,9 +186,9 @@ const activationCache = 256 << 10
 // dotFor returns the dot product the reference uses for this matrix times a
 // batch of n activation rows: its repack kernels for the types and shapes it
 // repacks (whatever n), tinyBLAS for float matrices it fits when n ≥ 2, and
-// its single-row vec_dot kernel otherwise. With the vec_dot kernel it also
-// returns the type's VecDot4 and VecDot2x4, if any, for several rows at a
-// time.
+// its single-row vec_dot kernel otherwise. With the repack kernel it also
+// returns the type's RepackDot4, and with the vec_dot kernel its VecDot4 and
+// VecDot2x4, if any, for several rows at a time.
 func (m *Matrix) dotFor(n int) (
 	dot func(n int, w, x []byte) float32,
 	dot4 func(n int, w, x []byte, stride int, out []float32, outStride int),
@@ -197,7 +197,7 @@ func (m *Matrix) dotFor(n int) (
 	o := m.ops
 	switch {
 	case o.RepackDot != nil && m.Rows%o.RepackRows == 0:
-		return o.RepackDot, nil, nil
+		return o.RepackDot, o.RepackDot4, nil
 	case n >= 2 && o.BatchDot != nil && TinyBLASFits(m.Rows, m.Cols):
 		return o.BatchDot, nil, nil
 	}

@@ -45,6 +45,10 @@ type Ops struct {
 	// those kernels do. Zero and nil for types it never repacks.
 	RepackRows int
 	RepackDot  func(n int, w, x []byte) float32
+	// RepackDot4, when set, is RepackDot of one weight row against four
+	// activation rows, laid out as for VecDot4. Each result is identical to
+	// RepackDot's.
+	RepackDot4 func(n int, w, x []byte, stride int, out []float32, outStride int)
 }
 
 var opsTable = map[Type]*Ops{}

@@ -14,6 +14,7 @@ func init() {
 		VecDot:     vecDotQ4_0,
 		RepackRows: 8,
 		RepackDot:  repackDotQ4_0,
+		RepackDot4: repackDot4Q4_0,
 	})
 }
 
