@@ -91,26 +91,24 @@ func dequantizeIQ4XS(src []byte, dst []float32) {
 	}
 }
 
-// vecDotIQ4XS is ggml_vec_dot_iq4_xs_q8_K.
+// vecDotIQ4XS sums as ggml_vec_dot_iq4_xs_q8_K does: the levels in the
+// lanes8 scheme, each 32-value sub-block with its scale, and d = d·d8.
 func vecDotIQ4XS(n int, w, x []byte) float32 {
-	var sumf float32
+	var acc [8]float32
+	var v [qkK]int8
+	var lanes [8]int32
+	var scales [16]int32
 	for i := range n / qkK {
-		sumf += dotIQ4XSBlock(iq4xsBlock(w, i), q8KBlock(x, i))
-	}
-	return sumf
-}
-
-// dotIQ4XSBlock is the dot product of one IQ4_XS block with one Q8_K block.
-func dotIQ4XSBlock(b *[iq4xsBytes]byte, y *[q8KBytes]byte) float32 {
-	var isum int32
-	for ib := range qkK / 32 {
-		qs := (*[16]byte)(b[iq4xsQs+16*ib:])
-		xs := (*[32]byte)(y[q8KQs+32*ib:])
-		var s int32
-		for j, v := range qs {
-			s += int32(int8(xs[j]))*int32(iq4nlValues[v&0xF]) + int32(int8(xs[j+16]))*int32(iq4nlValues[v>>4])
+		b, y := iq4xsBlock(w, i), q8KBlock(x, i)
+		for ib := range qkK / 32 {
+			for j, q := range b[iq4xsQs+16*ib : iq4xsQs+16*ib+16] {
+				v[32*ib+j], v[32*ib+16+j] = iq4nlValues[q&0xF], iq4nlValues[q>>4]
+			}
+			scales[2*ib] = iq4xsScale(b, ib)
+			scales[2*ib+1] = scales[2*ib]
 		}
-		isum += iq4xsScale(b, ib) * s
+		kLanes(&v, y, &scales, &lanes)
+		accumulateLanes8(&acc, &lanes, loadF16(b[0:])*q8KScale(y))
 	}
-	return loadF16(b[0:]) * q8KScale(y) * float32(isum)
+	return sum8(&acc)
 }

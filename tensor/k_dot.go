@@ -1,10 +1,12 @@
 package tensor
 
-// The K-quant dot products, summed as the reference's AVX2 kernels (used by
-// its AVX-512 build too) sum them, in the lanes8 scheme of lanes.go: each
-// super-block's integer sums per lane (exact in any order) are scaled by the
-// product of the two super-block scales and added to the lane with a fused
-// multiply-add; the offset terms of Q4_K and Q5_K are summed apart.
+// The K-quant and IQ4_XS dot products, summed as the reference's AVX2
+// kernels (used by its AVX-512 build too) sum them, in the lanes8 scheme of
+// lanes.go: each super-block's integer sums per lane (exact in any order) are
+// scaled by the product of the two super-block scales and added to the lane
+// with a fused multiply-add. The offset terms of Q4_K and Q5_K are summed
+// apart; those of Q2_K go into the same lanes, ahead of each super-block's
+// levels. The Q2_K, Q3_K and IQ4_XS kernels live with their formats.
 
 // kMinSums returns the sub-block mins times the Q8_K sums of their 32
 // values, paired as the reference pairs them into four lanes: lane k holds
@@ -39,6 +41,16 @@ func kScales16(sc *[8]uint8) (s [16]int32) {
 		s[i] = int32(sc[i/2])
 	}
 	return s
+}
+
+// unpack2Bits is the inverse of pack2Bits: it unpacks the 256 2-bit levels
+// of Q2_K and Q3_K in value order.
+func unpack2Bits(qs *[64]byte, v *[qkK]int8) {
+	for h := range 2 {
+		for l, q := range qs[32*h : 32*h+32] {
+			v[128*h+l], v[128*h+32+l], v[128*h+64+l], v[128*h+96+l] = int8(q&3), int8(q>>2&3), int8(q>>4&3), int8(q>>6)
+		}
+	}
 }
 
 // q4KLevels unpacks the 256 4-bit levels of a Q4_K block in value order.

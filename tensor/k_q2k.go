@@ -104,41 +104,28 @@ func dequantizeQ2K(src []byte, dst []float32) {
 	}
 }
 
-// vecDotQ2K is ggml_vec_dot_q2_K_q8_K: integer sums per sub-block times the
-// sub-block scales, and the mins applied through the Q8_K partial sums.
+// vecDotQ2K sums as ggml_vec_dot_q2_K_q8_K does: per super-block, first
+// the min terms, lane k taking sub-blocks 2k and 2k+1 with dmin = -d8·dmin,
+// then the levels in the lanes8 scheme with d = d8·d, both added by fused
+// multiply-adds to the same eight accumulators; sum8 at the end.
 func vecDotQ2K(n int, w, x []byte) float32 {
-	var sumf float32
+	var acc [8]float32
+	var v [qkK]int8
+	var lanes [8]int32
+	var scales [16]int32
 	for i := range n / qkK {
-		sumf += dotQ2KBlock(q2KBlock(w, i), q8KBlock(x, i))
-	}
-	return sumf
-}
-
-// dotQ2KBlock is the dot product of one Q2_K block with one Q8_K block. It is a
-// function of its own so that its inner loops get all the registers.
-func dotQ2KBlock(b *[q2KBytes]byte, y *[q8KBytes]byte) float32 {
-	var isum, summs int32
-	for j := range 16 {
-		summs += q8KBsum(y, j) * int32(b[j]>>4)
-	}
-	// Byte l of each 32-byte half holds values l, l+32, l+64 and l+96 of the
-	// half's 128; each 16 bytes cover one sub-block of each.
-	for h := range 2 {
-		for r := range 2 {
-			q := (*[16]byte)(b[q2KQs+32*h+16*r:])
-			xs := (*[112]byte)(y[q8KQs+128*h+16*r:])
-			var s0, s1, s2, s3 int32
-			for l, v := range q {
-				s0 += int32(int8(xs[l])) * int32(v&3)
-				s1 += int32(int8(xs[l+32])) * int32(v>>2&3)
-				s2 += int32(int8(xs[l+64])) * int32(v>>4&3)
-				s3 += int32(int8(xs[l+96])) * int32(v>>6)
-			}
-			sc := b[8*h+r:]
-			isum += int32(sc[0]&0xF)*s0 + int32(sc[2]&0xF)*s1 + int32(sc[4]&0xF)*s2 + int32(sc[6]&0xF)*s3
+		b, y := q2KBlock(w, i), q8KBlock(x, i)
+		yd := q8KScale(y)
+		for k := range lanes {
+			lanes[k] = int32(b[2*k]>>4)*q8KBsum(y, 2*k) + int32(b[2*k+1]>>4)*q8KBsum(y, 2*k+1)
 		}
+		accumulateLanes8(&acc, &lanes, -yd*loadF16(b[q2KDmin:]))
+		unpack2Bits((*[64]byte)(b[q2KQs:]), &v)
+		for j, sc := range b[:16] {
+			scales[j] = int32(sc & 0xF)
+		}
+		kLanes(&v, y, &scales, &lanes)
+		accumulateLanes8(&acc, &lanes, yd*loadF16(b[q2KD:]))
 	}
-	yd := q8KScale(y)
-	dall, dmin := yd*loadF16(b[q2KD:]), yd*loadF16(b[q2KDmin:])
-	return dall*float32(isum) - dmin*float32(summs)
+	return sum8(&acc)
 }

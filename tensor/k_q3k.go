@@ -116,39 +116,34 @@ func dequantizeQ3K(src []byte, dst []float32) {
 	}
 }
 
-// vecDotQ3K is ggml_vec_dot_q3_K_q8_K.
+// vecDotQ3K sums as ggml_vec_dot_q3_K_q8_K does: the levels in the lanes8
+// scheme with d = d8·d.
 func vecDotQ3K(n int, w, x []byte) float32 {
-	var sumf float32
+	var acc [8]float32
+	var v [qkK]int8
+	var lanes [8]int32
+	var scales [16]int32
 	for i := range n / qkK {
-		sumf += dotQ3KBlock(q3KBlock(w, i), q8KBlock(x, i))
+		b, y := q3KBlock(w, i), q8KBlock(x, i)
+		q3KLevels(b, &v)
+		for j, sc := range unpackQ3KScales((*[12]byte)(b[q3KScales:])) {
+			scales[j] = int32(sc)
+		}
+		kLanes(&v, y, &scales, &lanes)
+		accumulateLanes8(&acc, &lanes, q8KScale(y)*loadF16(b[q3KD:]))
 	}
-	return sumf
+	return sum8(&acc)
 }
 
-// dotQ3KBlock is the dot product of one Q3_K block with one Q8_K block.
-func dotQ3KBlock(b *[q3KBytes]byte, y *[q8KBytes]byte) float32 {
-	sc := unpackQ3KScales((*[12]byte)(b[q3KScales:]))
-	var isum int32
-	// As in Q2_K, byte l of a 32-byte half of qs holds values l, l+32, l+64
-	// and l+96 of the half; their high bits are bits 4h … 4h+3 of hmask byte
-	// l. A clear high bit makes the level 4 lower.
-	for h := range 2 {
-		shift := uint(4*h) & 7
-		for r := range 2 {
-			q := (*[16]byte)(b[q3KQs+32*h+16*r:])
-			hm := (*[16]byte)(b[16*r:])
-			xs := (*[112]byte)(y[q8KQs+128*h+16*r:])
-			var s0, s1, s2, s3 int32
-			for l, v := range q {
-				low := int32(^hm[l] >> shift)
-				s0 += int32(int8(xs[l])) * (int32(v&3) - low&1<<2)
-				s1 += int32(int8(xs[l+32])) * (int32(v>>2&3) - low&2<<1)
-				s2 += int32(int8(xs[l+64])) * (int32(v>>4&3) - low&4)
-				s3 += int32(int8(xs[l+96])) * (int32(v>>6) - low&8>>1)
-			}
-			k := 8*h + r
-			isum += int32(sc[k])*s0 + int32(sc[k+2])*s1 + int32(sc[k+4])*s2 + int32(sc[k+6])*s3
+// q3KLevels unpacks the 256 levels of a Q3_K block in value order, as signed
+// numbers in [-4, 3]: bit k of hmask byte l, set, is the high bit of value
+// 32k+l; clear, it makes the level 4 lower.
+func q3KLevels(b *[q3KBytes]byte, v *[qkK]int8) {
+	unpack2Bits((*[64]byte)(b[q3KQs:]), v)
+	for l, hm := range b[:32] {
+		low := ^hm
+		for k := range 8 {
+			v[32*k+l] -= int8(low >> k & 1 << 2)
 		}
 	}
-	return loadF16(b[q3KD:]) * q8KScale(y) * float32(isum)
 }
