@@ -27,6 +27,7 @@ func init() {
 		ToFloat:    toFloatIQ4_NL,
 		Quantize:   quantizeIQ4_NL,
 		VecDot:     vecDotIQ4_NL,
+		BatchDot:   batchDotIQ4_NL,
 	})
 }
 
@@ -129,23 +130,60 @@ func toFloatIQ4_NL(src []byte, dst []float32) {
 	}
 }
 
-// vecDotIQ4_NLGeneric adds each block's integer dot product times the
-// product of the block scales to one float32 sum, rounding the product
-// before the addition. (The reference's AVX2 kernel, ggml_vec_dot_iq4_nl_q8_0,
-// sums in lanes instead; no reference model has IQ4_NL weights to check.)
+// iq4nlBlockLevels unpacks a block's 32 levels in value order: the low
+// nibbles, then the high ones.
+func iq4nlBlockLevels(b []byte, v *[legacyBlock]int8) {
+	for j, q := range b[2:iq4nlBytes] {
+		v[j], v[j+16] = iq4nlValues[q&15], iq4nlValues[q>>4]
+	}
+}
+
+// vecDotIQ4_NLGeneric sums as the reference's AVX2 ggml_vec_dot_iq4_nl_q8_0:
+// blocks in pairs, the first of each pair in the lanes8 scheme into one
+// accumulator and the second into another, the two added lane by lane and
+// reduced with sum8; a last odd block is added to that with a fused
+// multiply-add (the compiler contracts its sumf += d*sumi).
 func vecDotIQ4_NLGeneric(n int, w, x []byte) float32 {
-	var sum float32
-	for i := range n / legacyBlock {
-		wb := w[i*iq4nlBytes : (i+1)*iq4nlBytes]
-		xb := x[i*q8_0Bytes : (i+1)*q8_0Bytes]
-		xq := xb[2:q8_0Bytes]
-		var s int32
-		for j, q := range wb[2:iq4nlBytes] {
-			s += int32(iq4nlValues[q&15])*int32(int8(xq[j])) + int32(iq4nlValues[q>>4])*int32(int8(xq[j+16]))
+	var acc [2][8]float32
+	var lanes [8]int32
+	var v [legacyBlock]int8
+	nb := n / legacyBlock
+	block := func(i int) (d float32) {
+		wb, xb := w[i*iq4nlBytes:(i+1)*iq4nlBytes], x[i*q8_0Bytes:(i+1)*q8_0Bytes]
+		iq4nlBlockLevels(wb, &v)
+		blockLanes(&v, xb[2:], &lanes)
+		return loadF16(wb) * loadF16(xb)
+	}
+	i := 0
+	for ; i+1 < nb; i += 2 {
+		for k := range 2 {
+			d := block(i + k)
+			accumulateLanes8(&acc[k], &lanes, d)
 		}
-		// The conversion keeps compilers from fusing the product into
-		// the addition, as they may on FMA machines.
-		sum += float32(float32(s) * (loadF16(wb) * loadF16(xb)))
+	}
+	var both [8]float32
+	for l := range both {
+		both[l] = acc[0][l] + acc[1][l]
+	}
+	sum := sum8(&both)
+	if i < nb {
+		d := block(i)
+		sum = fma32(d, float32(sumInts(&lanes)), sum)
 	}
 	return sum
+}
+
+// batchDotIQ4_NL sums as the reference's tinyBLAS does for batches: the
+// lanes8 scheme in one accumulator.
+func batchDotIQ4_NL(n int, w, x []byte) float32 {
+	var acc [8]float32
+	var lanes [8]int32
+	var v [legacyBlock]int8
+	for i := range n / legacyBlock {
+		wb, xb := w[i*iq4nlBytes:(i+1)*iq4nlBytes], x[i*q8_0Bytes:(i+1)*q8_0Bytes]
+		iq4nlBlockLevels(wb, &v)
+		blockLanes(&v, xb[2:], &lanes)
+		accumulateLanes8(&acc, &lanes, loadF16(wb)*loadF16(xb))
+	}
+	return sum8(&acc)
 }

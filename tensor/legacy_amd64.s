@@ -379,43 +379,49 @@ q50done:
 
 // func dotIQ4_NLAVX2(w, x *byte, blocks int) float32
 //
-// Each block's integer sum, times the scales, is added to a float32 sum:
-// sum += float32(s)·(dw·dx), rounding the product and then the sum. The
-// levels are never -128, so they take x's signs and VPMADDUBSW |x|.
+// As ggml_vec_dot_iq4_nl_q8_0: blocks in pairs, the first of each pair
+// summed in the lanes8 scheme into one accumulator and the second into
+// another; the two added lane by lane and reduced; a last odd block added
+// to that sum with a fused multiply-add. The levels are never -128, so they
+// take x's signs and VPMADDUBSW |x|.
 TEXT ·dotIQ4_NLAVX2(SB), NOSPLIT, $0-28
 	MOVQ w+0(FP), SI
 	MOVQ x+8(FP), DI
 	MOVQ blocks+16(FP), CX
-	VXORPS  X0, X0, X0
+	VXORPS  Y0, Y0, Y0
+	VXORPS  Y7, Y7, Y7
 	VMOVDQU iq4nlTable<>(SB), Y6
 	VMOVDQU onesInt16<>(SB), Y5
 	CMPQ    CX, $2
-	JB      iq4one
+	JB      iq4tail
 
 iq4pair:
-	PAIR_SCALES(SI, 18, DI, 34, X1)
+	LEAQ 18(SI), R8
+	LEAQ 34(DI), R9
+	BLOCK_SCALE(SI, DI, X1, Y1)
 	IQ4NL_LANES(2(SI), 2(DI), Y2, X2)
-	IQ4NL_LANES(20(SI), 36(DI), Y10, X10)
-	PAIR_SUMS(Y2, X2, Y10, X3)
-	VMULPS    X1, X2, X2
-	VADDSS    X2, X0, X0
-	VMOVSHDUP X2, X2
-	VADDSS    X2, X0, X0
+	VCVTDQ2PS   Y2, Y2
+	VFMADD231PS Y2, Y1, Y0
+	BLOCK_SCALE(R8, R9, X8, Y8)
+	IQ4NL_LANES(20(SI), 36(DI), Y9, X9)
+	VCVTDQ2PS   Y9, Y9
+	VFMADD231PS Y9, Y8, Y7
 	ADDQ $36, SI
 	ADDQ $68, DI
 	SUBQ $2, CX
 	CMPQ CX, $2
 	JAE  iq4pair
 
-iq4one:
+iq4tail:
+	VADDPS Y7, Y0, Y0
+	SUM8(Y0, X0, X1)
 	TESTQ CX, CX
 	JZ    iq4done
 	BLOCK_SCALE(SI, DI, X1, Y1)
 	IQ4NL_LANES(2(SI), 2(DI), Y2, X2)
 	SUMINT8(Y2, X2, X3)
-	VCVTDQ2PS X2, X2
-	VMULSS    X1, X2, X2
-	VADDSS    X2, X0, X0
+	VCVTDQ2PS   X2, X2
+	VFMADD231SS X2, X1, X0
 
 iq4done:
 	VMOVSS X0, ret+24(FP)
