@@ -313,38 +313,11 @@ func TestLegacyDot4MatchGo(t *testing.T) {
 // groups of four rows (RepackDot4) and single rows, and checks every output
 // against RepackDot bit for bit.
 func TestRepackMulIntoMatchesRepackDot(t *testing.T) {
-	r := rand.New(rand.NewPCG(35, 36))
-	const rows, cols = 16, 320
 	o, _ := OpsFor(Q4_0)
 	if o.RepackDot4 == nil {
 		t.Fatal("Q4_0: no RepackDot4")
 	}
-	w, _ := quantizedRow(t, r, Q4_0, rows*cols)
-	m, err := NewMatrix(Q4_0, rows, cols, w)
-	if err != nil {
-		t.Fatal(err)
-	}
-	pool := NewPool(2)
-	defer pool.Close()
-	wRow, _ := Q4_0.RowSize(cols)
-	xRow, _ := Q8_0.RowSize(cols)
-	for n := 1; n <= 9; n++ {
-		x := randomRow(r, n*cols)
-		var a Activations
-		a.Set(x, n, cols)
-		out := make([]float32, n*rows)
-		m.MulInto(pool, out, &a)
-		xq := make([]byte, n*xRow)
-		fromFloatQ8_0(x, xq)
-		for i := range n {
-			for row := range rows {
-				want := o.RepackDot(cols, w[row*wRow:], xq[i*xRow:])
-				if got := out[i*rows+row]; math.Float32bits(got) != math.Float32bits(want) {
-					t.Fatalf("batch of %d: output %d of row %d = %g, RepackDot %g", n, i, row, got, want)
-				}
-			}
-		}
-	}
+	checkMulInto(t, rand.New(rand.NewPCG(35, 36)), Q4_0, 16, 320, 1, o.RepackDot)
 }
 
 // BenchmarkLegacyDot4 compares, on four activation rows of 4096 values, each
@@ -429,5 +402,17 @@ func TestDot2x4Q8_0MatchesGo(t *testing.T) {
 				}
 			}
 		}
+	}
+}
+
+// TestQ8_0MulIntoMatchesVecDot multiplies Q8_0 matrices, with an even and an
+// odd number of rows, by batches of every size up to 9, which MulInto takes
+// two weight rows by four activation rows at a time (VecDot2x4), and checks
+// every output against VecDot bit for bit.
+func TestQ8_0MulIntoMatchesVecDot(t *testing.T) {
+	r := rand.New(rand.NewPCG(37, 38))
+	o, _ := OpsFor(Q8_0)
+	for _, rows := range []int{6, 7} {
+		checkMulInto(t, r, Q8_0, rows, 320, 1, o.VecDot)
 	}
 }
