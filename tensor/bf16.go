@@ -38,13 +38,14 @@ func decodeBF16(dst []float32, src []uint16) {
 	}
 }
 
-// vecDotBF16 sums as ggml_vec_dot_bf16 built for AVX-512 without the BF16
-// extension: two 16-lane registers take turns over steps of 32 values, the
-// compiler fusing each multiplication into its addition; the two registers
-// are reduced separately into a float64 sum, which takes the values past the
-// last whole step one by one. (No reference model has BF16 weights, so this
-// scheme is read from the source, not checked against the reference.)
-func vecDotBF16(n int, w, x []byte) float32 {
+// vecDotBF16Generic sums as ggml_vec_dot_bf16 built for AVX-512 without
+// the BF16 extension: two 16-lane registers take turns over steps of 32
+// values, the compiler fusing each multiplication into its addition; the two
+// registers are reduced separately into a float64 sum, which takes the
+// values past the last whole step one by one. (No reference model has BF16
+// weights, so this scheme is read from the source, not checked against the
+// reference.)
+func vecDotBF16Generic(n int, w, x []byte) float32 {
 	ws, xs := halves(w, n), halves(x, n)
 	var acc [2][16]float32
 	var a, b [32]float32
@@ -66,8 +67,8 @@ func vecDotBF16(n int, w, x []byte) float32 {
 	return float32(sum)
 }
 
-// batchDotBF16 sums as the reference's tinyBLAS kernel (see tileAcc).
-func batchDotBF16(n int, w, x []byte) float32 {
+// batchDotBF16Generic sums as the reference's tinyBLAS kernel (see tileAcc).
+func batchDotBF16Generic(n int, w, x []byte) float32 {
 	ws, xs := halves(w, n), halves(x, n)
 	n = n / 16 * 16
 	var acc tileAcc

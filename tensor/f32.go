@@ -42,10 +42,11 @@ func floats(b []byte, n int) []float32 {
 	return unsafe.Slice((*float32)(unsafe.Pointer(&b[:4*n][0])), n)
 }
 
-// vecDotF32 sums as ggml_vec_dot_f32: in rounds of 64 (see roundAcc), then
-// the values past the last whole round one by one into the float32 sum with
-// fused multiply-adds (the compiler fuses the reference's sumf += x*y).
-func vecDotF32(n int, w, x []byte) float32 {
+// vecDotF32Generic sums as ggml_vec_dot_f32: in rounds of 64 (see
+// roundAcc), then the values past the last whole round one by one into the
+// float32 sum with fused multiply-adds (the compiler fuses the reference's
+// sumf += x*y).
+func vecDotF32Generic(n int, w, x []byte) float32 {
 	ws, xs := floats(w, n), floats(x, n)
 	var acc roundAcc
 	i := 0
@@ -59,8 +60,8 @@ func vecDotF32(n int, w, x []byte) float32 {
 	return sum
 }
 
-// batchDotF32 sums as the reference's tinyBLAS kernel (see tileAcc).
-func batchDotF32(n int, w, x []byte) float32 {
+// batchDotF32Generic sums as the reference's tinyBLAS kernel (see tileAcc).
+func batchDotF32Generic(n int, w, x []byte) float32 {
 	var acc tileAcc
 	acc.add(floats(w, n/16*16), floats(x, n/16*16))
 	return acc.sum()

@@ -10,3 +10,28 @@
 	VADDPS    XT, X, X; \
 	VMOVSHDUP X, XT; \
 	VADDSS    XT, X, X
+
+// SUM_ROUNDS reduces the four 16-lane registers of the rounds scheme
+// (roundAcc), register r in Y(2r) and Y(2r+1), into the low lane of X0 as
+// roundAcc.sum does: the registers (0+2)+(1+3), then their lanes. Clobbers
+// Y1…Y7.
+#define SUM_ROUNDS \
+	VADDPS Y4, Y0, Y0; \
+	VADDPS Y6, Y2, Y2; \
+	VADDPS Y2, Y0, Y0; \
+	VADDPS Y5, Y1, Y1; \
+	VADDPS Y7, Y3, Y3; \
+	VADDPS Y3, Y1, Y1; \
+	VADDPS Y1, Y0, Y0; \
+	SUM8(Y0, X0, X1)
+
+// ZERO_ROUNDS clears the registers of the rounds scheme, Y0…Y7.
+#define ZERO_ROUNDS \
+	VXORPS Y0, Y0, Y0; \
+	VXORPS Y1, Y1, Y1; \
+	VXORPS Y2, Y2, Y2; \
+	VXORPS Y3, Y3, Y3; \
+	VXORPS Y4, Y4, Y4; \
+	VXORPS Y5, Y5, Y5; \
+	VXORPS Y6, Y6, Y6; \
+	VXORPS Y7, Y7, Y7

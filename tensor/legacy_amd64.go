@@ -26,7 +26,13 @@ func repackDotQ4_0AVX2(w, x *byte, blocks int) float32
 func repackDot4Q4_0AVX2(w, x *byte, stride, blocks int, out *float32, outStride int)
 
 //go:noescape
+func dotQ4_1AVX2(w, x *byte, blocks int) float32
+
+//go:noescape
 func dotQ5_0AVX2(w, x *byte, blocks int) float32
+
+//go:noescape
+func dotQ5_1AVX2(w, x *byte, blocks int) float32
 
 //go:noescape
 func dotIQ4_NLAVX2(w, x *byte, blocks int) float32
@@ -36,10 +42,15 @@ func fromFloatQ8_0AVX2(src *float32, dst *byte, blocks int)
 
 // blockRows returns pointers to the first byte of w and x and the number of
 // whole blocks in n values, checking that w and x hold that many blocks of
-// wBytes and of q8_0Bytes (the dot type of every format here).
+// wBytes and of q8_0Bytes (the dot type of the formats without offsets).
 func blockRows(n int, w, x []byte, wBytes int) (wp, xp *byte, blocks int) {
+	return blockRowsOf(n, w, x, wBytes, q8_0Bytes)
+}
+
+// blockRowsOf is blockRows for activation blocks of xBytes.
+func blockRowsOf(n int, w, x []byte, wBytes, xBytes int) (wp, xp *byte, blocks int) {
 	blocks = n / legacyBlock
-	return unsafe.SliceData(w[:blocks*wBytes]), unsafe.SliceData(x[:blocks*q8_0Bytes]), blocks
+	return unsafe.SliceData(w[:blocks*wBytes]), unsafe.SliceData(x[:blocks*xBytes]), blocks
 }
 
 func vecDotQ8_0(n int, w, x []byte) float32 {
@@ -113,6 +124,20 @@ func vecDotQ5_0(n int, w, x []byte) float32 {
 		return vecDotQ5_0Generic(n, w, x)
 	}
 	return dotQ5_0AVX2(blockRows(n, w, x, q5_0Bytes))
+}
+
+func vecDotQ4_1(n int, w, x []byte) float32 {
+	if !useAVX2 {
+		return vecDotQ4_1Generic(n, w, x)
+	}
+	return dotQ4_1AVX2(blockRowsOf(n, w, x, q4_1Bytes, q8_1Bytes))
+}
+
+func vecDotQ5_1(n int, w, x []byte) float32 {
+	if !useAVX2 {
+		return vecDotQ5_1Generic(n, w, x)
+	}
+	return dotQ5_1AVX2(blockRowsOf(n, w, x, q5_1Bytes, q8_1Bytes))
 }
 
 func vecDotIQ4_NL(n int, w, x []byte) float32 {

@@ -2,9 +2,10 @@
 #include "lanes_amd64.h"
 
 // AVX2 kernels of the 32-value block formats. Each sums exactly as its Go
-// twin in q8_0.go, q4_0.go, q5_0.go or iq4nl.go: the integer part of a block
-// is exact whatever the instructions, and the float part uses the same
-// roundings in the same order (VFMADD231PS rounds once, like fma32).
+// twin in q8_0.go, q4_0.go, q4_1.go, q5_0.go, q5_1.go or iq4nl.go: the
+// integer part of a block is exact whatever the instructions, and the float
+// part uses the same roundings in the same order (VFMADD231PS rounds once,
+// like fma32).
 
 // Constants, 32 bytes each so that a YMM register can load one.
 DATA nibbleMask<>+0(SB)/8, $0x0f0f0f0f0f0f0f0f
@@ -328,6 +329,17 @@ rq404done:
 	VZEROUPPER
 	RET
 
+// FIFTH_BITS adds to the levels in Y the fifth bits of the uint32 qh at
+// ADDR: bit k of qh becomes 16 in byte k. It needs sixteens in Y6, qhSpread
+// in Y7 and qhBit in Y8.
+#define FIFTH_BITS(ADDR, Y, YT) \
+	VPBROADCASTD ADDR, YT; \
+	VPSHUFB      Y7, YT, YT; \
+	VPAND        Y8, YT, YT; \
+	VPCMPEQB     Y8, YT, YT; \
+	VPAND        Y6, YT, YT; \
+	VPOR         YT, Y, Y
+
 // func dotQ5_0AVX2(w, x *byte, blocks int) float32
 TEXT ·dotQ5_0AVX2(SB), NOSPLIT, $0-28
 	MOVQ w+0(FP), SI
@@ -343,13 +355,7 @@ TEXT ·dotQ5_0AVX2(SB), NOSPLIT, $0-28
 q50loop:
 	BLOCK_SCALE(SI, DI, X1, Y1)
 	NIBBLES(6(SI), X2, Y2, X3)
-	// The fifth bits: bit k of qh becomes 16 in byte k.
-	VPBROADCASTD 2(SI), Y3
-	VPSHUFB      Y7, Y3, Y3
-	VPAND        Y8, Y3, Y3
-	VPCMPEQB     Y8, Y3, Y3
-	VPAND        Y6, Y3, Y3
-	VPOR         Y3, Y2, Y2
+	FIFTH_BITS(2(SI), Y2, Y3)
 	VMOVDQU 2(DI), Y3
 	OFFSET_LANES(Y2, Y3, Y6, Y4)
 	VCVTDQ2PS   Y2, Y2
@@ -361,6 +367,89 @@ q50loop:
 
 q50done:
 	SUM8(Y0, X0, X1)
+	VMOVSS X0, ret+24(FP)
+	VZEROUPPER
+	RET
+
+// OFFSET_TERM adds, with a fused multiply-add, the product of the F16
+// offsets m at 2(W) and s at 2(X) (Q4_1 or Q5_1 against Q8_1) to the low
+// lane of XS. Clobbers X14, X15.
+#define OFFSET_TERM(W, X, XS) \
+	VPBROADCASTW 2(W), X14; \
+	VPBROADCASTW 2(X), X15; \
+	VCVTPH2PS    X14, X14; \
+	VCVTPH2PS    X15, X15; \
+	VFMADD231SS  X15, X14, XS
+
+// func dotQ4_1AVX2(w, x *byte, blocks int) float32
+//
+// As vecDotQ4_1Generic: the unsigned levels times the activation quants in
+// the lanes8 scheme (VPMADDUBSW takes the levels as they are), and apart
+// from them, in X9, each block's offset term m·s; the reduced lanes plus
+// that sum.
+TEXT ·dotQ4_1AVX2(SB), NOSPLIT, $0-28
+	MOVQ w+0(FP), SI
+	MOVQ x+8(FP), DI
+	MOVQ blocks+16(FP), CX
+	VXORPS  Y0, Y0, Y0
+	VXORPS  X9, X9, X9
+	VMOVDQU onesInt16<>(SB), Y5
+	TESTQ   CX, CX
+	JZ      q41done
+
+q41loop:
+	BLOCK_SCALE(SI, DI, X1, Y1)
+	OFFSET_TERM(SI, DI, X9)
+	NIBBLES(4(SI), X2, Y2, X3)
+	VPMADDUBSW  4(DI), Y2, Y2
+	VPMADDWD    Y5, Y2, Y2
+	VCVTDQ2PS   Y2, Y2
+	VFMADD231PS Y2, Y1, Y0
+	ADDQ $20, SI
+	ADDQ $36, DI
+	DECQ CX
+	JNZ  q41loop
+
+q41done:
+	SUM8(Y0, X0, X1)
+	VADDSS X9, X0, X0
+	VMOVSS X0, ret+24(FP)
+	VZEROUPPER
+	RET
+
+// func dotQ5_1AVX2(w, x *byte, blocks int) float32
+//
+// dotQ4_1AVX2 with a fifth bit per level, as vecDotQ5_1Generic.
+TEXT ·dotQ5_1AVX2(SB), NOSPLIT, $0-28
+	MOVQ w+0(FP), SI
+	MOVQ x+8(FP), DI
+	MOVQ blocks+16(FP), CX
+	VXORPS  Y0, Y0, Y0
+	VXORPS  X9, X9, X9
+	VMOVDQU onesInt16<>(SB), Y5
+	VMOVDQU sixteens<>(SB), Y6
+	VMOVDQU qhSpread<>(SB), Y7
+	VMOVDQU qhBit<>(SB), Y8
+	TESTQ   CX, CX
+	JZ      q51done
+
+q51loop:
+	BLOCK_SCALE(SI, DI, X1, Y1)
+	OFFSET_TERM(SI, DI, X9)
+	NIBBLES(8(SI), X2, Y2, X3)
+	FIFTH_BITS(4(SI), Y2, Y3)
+	VPMADDUBSW  4(DI), Y2, Y2
+	VPMADDWD    Y5, Y2, Y2
+	VCVTDQ2PS   Y2, Y2
+	VFMADD231PS Y2, Y1, Y0
+	ADDQ $24, SI
+	ADDQ $36, DI
+	DECQ CX
+	JNZ  q51loop
+
+q51done:
+	SUM8(Y0, X0, X1)
+	VADDSS X9, X0, X0
 	VMOVSS X0, ret+24(FP)
 	VZEROUPPER
 	RET

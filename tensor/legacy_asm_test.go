@@ -84,13 +84,16 @@ func sameBits(a, b float32) bool {
 var legacyDots = []struct {
 	typ          Type
 	asm, generic func(n int, w, x []byte) float32
-	quants       int // offset of the quants in a block
+	quants       int // offset of the quants in a weight block
+	xQuants      int // offset of the quants in an activation block (Q8_0 or Q8_1)
 }{
-	{Q8_0, vecDotQ8_0, vecDotQ8_0Generic, 2},
-	{Q4_0, vecDotQ4_0, vecDotQ4_0Generic, 2},
-	{Q4_0, repackDotQ4_0, repackDotQ4_0Generic, 2},
-	{Q5_0, vecDotQ5_0, vecDotQ5_0Generic, 2}, // qh counts as quants: random bits
-	{IQ4_NL, vecDotIQ4_NL, vecDotIQ4_NLGeneric, 2},
+	{Q8_0, vecDotQ8_0, vecDotQ8_0Generic, 2, 2},
+	{Q4_0, vecDotQ4_0, vecDotQ4_0Generic, 2, 2},
+	{Q4_0, repackDotQ4_0, repackDotQ4_0Generic, 2, 2},
+	{Q4_1, vecDotQ4_1, vecDotQ4_1Generic, 4, 4},
+	{Q5_0, vecDotQ5_0, vecDotQ5_0Generic, 2, 2}, // qh counts as quants: random bits
+	{Q5_1, vecDotQ5_1, vecDotQ5_1Generic, 4, 4},
+	{IQ4_NL, vecDotIQ4_NL, vecDotIQ4_NLGeneric, 2, 2},
 }
 
 var testLengths = []int{0, 32, 64, 96, 256, 288, 1024, 4096 + 96}
@@ -107,15 +110,15 @@ func TestLegacyDotsMatchGo(t *testing.T) {
 					w, x = quantizedRow(t, r, c.typ, n)
 				} else {
 					w = randomLegacyBlocks(r, n, c.typ.TypeSize(), c.quants)
-					x = randomLegacyBlocks(r, n, q8_0Bytes, 2)
+					x = randomLegacyBlocks(r, n, legacyBlock+c.xQuants, c.xQuants)
 				}
 				if got, want := c.asm(n, w, x), c.generic(n, w, x); !sameBits(got, want) {
 					t.Fatalf("%s n=%d trial %d: assembly %g (%#x), Go %g (%#x)", name, n, trial, got, math.Float32bits(got), want, math.Float32bits(want))
 				}
 				// Activation quants of -128 (which FromFloat never makes)
 				// send Q8_0 to its Go twin: try the rows without them.
-				for b := 0; b < len(x); b += q8_0Bytes {
-					for j := b + 2; j < b+q8_0Bytes; j++ {
+				for b := 0; b < len(x); b += legacyBlock + c.xQuants {
+					for j := b + c.xQuants; j < b+legacyBlock+c.xQuants; j++ {
 						if x[j] == 0x80 {
 							x[j] = 0x81
 						}
@@ -139,8 +142,8 @@ func TestLegacyDotsSpecialBlocks(t *testing.T) {
 		for _, dw := range specialHalves {
 			for _, dx := range specialHalves {
 				for _, fill := range [][2]byte{{0x7f, 0x80}, {0x80, 0x80}, {0x80, 0x7f}, {0xff, 0x81}, {0x00, 0x01}} {
-					w := bytes.Repeat(append(binary.LittleEndian.AppendUint16(nil, dw), bytes.Repeat(fill[:1], c.typ.TypeSize()-2)...), n/32)
-					x := bytes.Repeat(append(binary.LittleEndian.AppendUint16(nil, dx), bytes.Repeat(fill[1:], 32)...), n/32)
+					w := bytes.Repeat(append(specialScales(dw, c.quants), bytes.Repeat(fill[:1], c.typ.TypeSize()-c.quants)...), n/32)
+					x := bytes.Repeat(append(specialScales(dx, c.xQuants), bytes.Repeat(fill[1:], 32)...), n/32)
 					if got, want := c.asm(n, w, x), c.generic(n, w, x); !sameBits(got, want) {
 						t.Fatalf("%s/%d scales %#04x·%#04x levels %#x: assembly %g, Go %g", c.typ, k, dw, dx, fill, got, want)
 					}
@@ -148,6 +151,16 @@ func TestLegacyDotsSpecialBlocks(t *testing.T) {
 			}
 		}
 	}
+}
+
+// specialScales returns the halves of a block header of the given size: the
+// scale h, and h negated as the offset (Q4_1, Q5_1) or block sum (Q8_1).
+func specialScales(h uint16, size int) []byte {
+	b := binary.LittleEndian.AppendUint16(nil, h)
+	if size == 4 {
+		b = binary.LittleEndian.AppendUint16(b, h^0x8000)
+	}
+	return b
 }
 
 // randomActivations returns n floats of mixed magnitudes with zeros,
@@ -227,7 +240,7 @@ func benchLegacy(b *testing.B, dot func(n int, w, x []byte) float32, typ Type) {
 func BenchmarkLegacyDot(b *testing.B) {
 	for k, c := range legacyDots {
 		name := c.typ.String()
-		if k == 2 {
+		if c.typ == Q4_0 && k == 2 {
 			name += "repack"
 		}
 		b.Run(name+"/asm", func(b *testing.B) { requireAsm(b); benchLegacy(b, c.asm, c.typ) })

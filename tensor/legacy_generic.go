@@ -21,5 +21,7 @@ func repackDot4Q4_0(n int, w, x []byte, stride int, out []float32, outStride int
 
 func repackDotQ4_0(n int, w, x []byte) float32 { return repackDotQ4_0Generic(n, w, x) }
 func vecDotQ5_0(n int, w, x []byte) float32    { return vecDotQ5_0Generic(n, w, x) }
+func vecDotQ4_1(n int, w, x []byte) float32    { return vecDotQ4_1Generic(n, w, x) }
+func vecDotQ5_1(n int, w, x []byte) float32    { return vecDotQ5_1Generic(n, w, x) }
 func vecDotIQ4_NL(n int, w, x []byte) float32  { return vecDotIQ4_NLGeneric(n, w, x) }
 func fromFloatQ8_0(src []float32, dst []byte)  { fromFloatQ8_0Generic(src, dst) }

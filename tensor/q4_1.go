@@ -46,14 +46,12 @@ func toFloatQ4_1(src []byte, dst []float32) {
 	}
 }
 
-// vecDotQ4_1 multiplies Q4_1 weights by Q8_1 activations. The offsets
-// contribute m·s per block (s being d·Σq of the activations), kept in a sum of
-// their own as the reference's x86 kernel does.
-// vecDotQ4_1 sums as ggml_vec_dot_q4_1_q8_1: the levels times the
-// activation quants in the lanes8 scheme, and apart from them, in one float32
-// sum, each block's offset m times the activation block's s = d·Σq, with the
-// fused multiply-add that the compiler makes of summs += m*s.
-func vecDotQ4_1(n int, w, x []byte) float32 {
+// vecDotQ4_1Generic multiplies Q4_1 weights by Q8_1 activations, summing
+// as ggml_vec_dot_q4_1_q8_1: the levels times the activation quants in the
+// lanes8 scheme, and apart from them, in one float32 sum, each block's
+// offset m times the activation block's s = d·Σq, with the fused
+// multiply-add that the compiler makes of summs += m*s.
+func vecDotQ4_1Generic(n int, w, x []byte) float32 {
 	var acc [8]float32
 	var offsets float32
 	var v [legacyBlock]int8

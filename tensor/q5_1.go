@@ -50,10 +50,9 @@ func toFloatQ5_1(src []byte, dst []float32) {
 	}
 }
 
-// vecDotQ5_1 multiplies Q5_1 weights by Q8_1 activations, with the offsets
-// summed apart as in vecDotQ4_1.
-// vecDotQ5_1 sums as ggml_vec_dot_q5_1_q8_1, in the way of vecDotQ4_1.
-func vecDotQ5_1(n int, w, x []byte) float32 {
+// vecDotQ5_1Generic multiplies Q5_1 weights by Q8_1 activations, summing
+// as ggml_vec_dot_q5_1_q8_1 in the way of vecDotQ4_1Generic.
+func vecDotQ5_1Generic(n int, w, x []byte) float32 {
 	var acc [8]float32
 	var offsets float32
 	var v [legacyBlock]int8
