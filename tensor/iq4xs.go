@@ -91,9 +91,9 @@ func dequantizeIQ4XS(src []byte, dst []float32) {
 	}
 }
 
-// vecDotIQ4XS sums as ggml_vec_dot_iq4_xs_q8_K does: the levels in the
+// vecDotIQ4XSGeneric sums as ggml_vec_dot_iq4_xs_q8_K does: the levels in the
 // lanes8 scheme, each 32-value sub-block with its scale, and d = d·d8.
-func vecDotIQ4XS(n int, w, x []byte) float32 {
+func vecDotIQ4XSGeneric(n int, w, x []byte) float32 {
 	var acc [8]float32
 	var v [qkK]int8
 	var lanes [8]int32

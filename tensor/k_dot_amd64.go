@@ -2,10 +2,17 @@ package tensor
 
 import "unsafe"
 
-// The K-quant dot products run in assembly (k_dot_amd64.s) when useAVX2 is
-// set, in their Go twins (k_dot.go) otherwise. The kernels take whole
+// The K-quant and IQ4_XS dot products run in assembly (k_dot_amd64.s) when
+// useAVX2 is set, in their Go twins (k_dot.go and the format files)
+// otherwise. The kernels take whole
 // super-blocks, nb of them; the four-row ones take activation rows stride
 // bytes apart and store their results outStride floats apart.
+
+//go:noescape
+func dotQ2KAVX2(w, x *byte, nb int) float32
+
+//go:noescape
+func dotQ3KAVX2(w, x *byte, nb int) float32
 
 //go:noescape
 func dotQ4KAVX2(w, x *byte, nb int) float32
@@ -17,6 +24,9 @@ func dotQ5KAVX2(w, x *byte, nb int) float32
 func dotQ6KAVX2(w, x *byte, nb int) float32
 
 //go:noescape
+func dotIQ4XSAVX2(w, x *byte, nb int) float32
+
+//go:noescape
 func dot4Q4KAVX2(w, x *byte, stride, nb int, out *float32, outStride int)
 
 //go:noescape
@@ -24,6 +34,20 @@ func dot4Q5KAVX2(w, x *byte, stride, nb int, out *float32, outStride int)
 
 //go:noescape
 func dot4Q6KAVX2(w, x *byte, stride, nb int, out *float32, outStride int)
+
+func vecDotQ2K(n int, w, x []byte) float32 {
+	if !useAVX2 {
+		return vecDotQ2KGeneric(n, w, x)
+	}
+	return dotQ2KAVX2(kBlocks(n, w, x, q2KBytes))
+}
+
+func vecDotQ3K(n int, w, x []byte) float32 {
+	if !useAVX2 {
+		return vecDotQ3KGeneric(n, w, x)
+	}
+	return dotQ3KAVX2(kBlocks(n, w, x, q3KBytes))
+}
 
 func vecDotQ4K(n int, w, x []byte) float32 {
 	if !useAVX2 {
@@ -44,6 +68,13 @@ func vecDotQ6K(n int, w, x []byte) float32 {
 		return vecDotQ6KGeneric(n, w, x)
 	}
 	return dotQ6KAVX2(kBlocks(n, w, x, q6KBytes))
+}
+
+func vecDotIQ4XS(n int, w, x []byte) float32 {
+	if !useAVX2 {
+		return vecDotIQ4XSGeneric(n, w, x)
+	}
+	return dotIQ4XSAVX2(kBlocks(n, w, x, iq4xsBytes))
 }
 
 // kBlocks returns the addresses of a weight row of n values in blocks of

@@ -11,8 +11,10 @@
 //
 // The integer steps are exact: VPMADDUBSW saturates its int16 pair sums,
 // but levels below 64 times quants of at most 128 in magnitude stay within
-// 2·63·128, and Q6_K's levels minus 32 within 2·32·128. VCVTDQ2PS rounds as
-// Go's float32(int32) does.
+// 2·63·128, and Q6_K's levels minus 32 within 2·32·128. Q3_K multiplies
+// its low two bits and the 4 it subtracts apart, and IQ4_XS the quants'
+// magnitudes (at most 128) by its signed levels (at most 127). VCVTDQ2PS
+// rounds as Go's float32(int32) does.
 
 // kScaleShuffle holds eight VPSHUFB masks: mask j copies word j of each
 // 128-bit half into all eight words of that half.
@@ -663,4 +665,252 @@ q6k4Done:
 	SHLQ $2, BX
 	STORE4
 	VZEROUPPER
+	RET
+
+// Q3K_RUN adds run j of the Q3_K block at SI to Y8. LSH by ln moves its low
+// level bits in Y12 (qs) to bits 0-1, masked by Y15; HSH by hn moves its
+// high bits in Y13 (hmask) to bit 2, and VPANDN with Y14 turns each clear
+// bit into the 4 to subtract, as VPMADDUBSW of it and the quants.
+#define Q3K_RUN(j, LSH, ln, HSH, hn) \
+	LSH $ln, Y12, Y9; \
+	VPAND Y15, Y9, Y9; \
+	HSH $hn, Y13, Y10; \
+	VPANDN Y14, Y10, Y10; \
+	VPMADDUBSW (4+32*j)(DI), Y9, Y9; \
+	VPMADDUBSW (4+32*j)(DI), Y10, Y10; \
+	VPSUBW Y10, Y9, Y9; \
+	VPSHUFB kScaleShuffle<>+(32*j)(SB), Y5, Y10; \
+	VPMADDWD Y10, Y9, Y9; \
+	VPADDD Y9, Y8, Y8
+
+// func dotQ3KAVX2(w, x *byte, nb int) float32
+TEXT ·dotQ3KAVX2(SB), NOSPLIT, $0-28
+	MOVQ w+0(FP), SI
+	MOVQ x+8(FP), DI
+	MOVQ nb+16(FP), CX
+	VXORPS Y0, Y0, Y0
+	BROADCAST_BYTES(0x03, X15, Y15)
+	BROADCAST_BYTES(0x04, X14, Y14)
+	BROADCAST_BYTES(0x20, X11, Y11)
+	MOVQ $0x0f0f0f0f0f0f0f0f, R11
+	MOVQ $0x0303030303030303, R12
+	TESTQ CX, CX
+	JZ    q3kDone
+
+q3kBlock:
+	// Scales (unpackQ3KScales): the low nibbles of bytes 96-103 for
+	// scales 0-7, their high nibbles for 8-15; the top bits of scale j at
+	// bit 2·(j/4) of byte 104+j%4, which DX lines up as h | (h>>2)<<32.
+	MOVQ 96(SI), AX
+	MOVL 104(SI), DX
+	MOVQ DX, BX
+	SHRQ $2, BX
+	SHLQ $32, BX
+	ORQ  BX, DX
+	MOVQ DX, BX
+	ANDQ R12, BX
+	SHLQ $4, BX
+	MOVQ AX, R8
+	ANDQ R11, R8
+	ORQ  BX, R8
+	SHRQ $4, DX
+	ANDQ R12, DX
+	SHLQ $4, DX
+	SHRQ $4, AX
+	ANDQ R11, AX
+	ORQ  DX, AX
+	VMOVQ R8, X4
+	VPINSRQ $1, AX, X4, X4
+	VPSUBB X11, X4, X4
+	VPSHUFB q6KScaleOrder<>(SB), X4, X4
+	VPMOVSXBW X4, Y5
+	VMOVDQU (SI), Y13
+	VPXOR Y8, Y8, Y8
+	VMOVDQU 32(SI), Y12
+	Q3K_RUN(0, VPSRLW, 0, VPSLLW, 2)
+	Q3K_RUN(1, VPSRLW, 2, VPSLLW, 1)
+	Q3K_RUN(2, VPSRLW, 4, VPSRLW, 0)
+	Q3K_RUN(3, VPSRLW, 6, VPSRLW, 1)
+	VMOVDQU 64(SI), Y12
+	Q3K_RUN(4, VPSRLW, 0, VPSRLW, 2)
+	Q3K_RUN(5, VPSRLW, 2, VPSRLW, 3)
+	Q3K_RUN(6, VPSRLW, 4, VPSRLW, 4)
+	Q3K_RUN(7, VPSRLW, 6, VPSRLW, 5)
+	// d = yd·d
+	LOAD_HALF(108, 0, X2)
+	VMULSS (DI), X2, X2
+	VBROADCASTSS X2, Y3
+	VCVTDQ2PS Y8, Y8
+	VFMADD231PS Y8, Y3, Y0
+	ADDQ $110, SI
+	ADDQ $292, DI
+	DECQ CX
+	JNZ  q3kBlock
+
+q3kDone:
+	SUM8
+	VZEROUPPER
+	MOVSS X0, ret+24(FP)
+	RET
+
+// Q2K_RUN adds run j of the Q2_K block at SI to Y8: the levels are bits
+// 2s…2s+1 of each byte of Y12 (qs), masked by Y14.
+#define Q2K_RUN(j, s) \
+	VPSRLW $(2*s), Y12, Y9; \
+	VPAND Y14, Y9, Y9; \
+	RUN(Y9, (4+32*j)(DI), j, Y10)
+
+// func dotQ2KAVX2(w, x *byte, nb int) float32
+TEXT ·dotQ2KAVX2(SB), NOSPLIT, $0-28
+	MOVQ w+0(FP), SI
+	MOVQ x+8(FP), DI
+	MOVQ nb+16(FP), CX
+	VXORPS Y0, Y0, Y0
+	BROADCAST_BYTES(0x0f, X15, Y15)
+	BROADCAST_BYTES(0x03, X14, Y14)
+	TESTQ CX, CX
+	JZ    q2kDone
+
+q2kBlock:
+	// The min terms first: word k of Y6 is the min of sub-block k, and
+	// VPMADDWD with the bsums pairs sub-blocks 2k and 2k+1 in dword k.
+	VMOVDQU (SI), X4
+	VPSRLW $4, X4, X6
+	VPAND X15, X6, X6
+	VPMOVZXBW X6, Y6
+	VPMADDWD 260(DI), Y6, Y6
+	VCVTDQ2PS Y6, Y6
+	LOAD_HALF(82, 0x8000, X2) // -dmin
+	VMULSS (DI), X2, X2
+	VBROADCASTSS X2, Y3
+	VFMADD231PS Y6, Y3, Y0
+	// Scales: the first 16 values of each run take the low half of Y5,
+	// the second 16 the high half.
+	VPAND X15, X4, X4
+	VPSHUFB q6KScaleOrder<>(SB), X4, X4
+	VPMOVZXBW X4, Y5
+	VPXOR Y8, Y8, Y8
+	VMOVDQU 16(SI), Y12
+	Q2K_RUN(0, 0)
+	Q2K_RUN(1, 1)
+	Q2K_RUN(2, 2)
+	Q2K_RUN(3, 3)
+	VMOVDQU 48(SI), Y12
+	Q2K_RUN(4, 0)
+	Q2K_RUN(5, 1)
+	Q2K_RUN(6, 2)
+	Q2K_RUN(7, 3)
+	// d = yd·d
+	LOAD_HALF(80, 0, X2)
+	VMULSS (DI), X2, X2
+	VBROADCASTSS X2, Y3
+	VCVTDQ2PS Y8, Y8
+	VFMADD231PS Y8, Y3, Y0
+	ADDQ $84, SI
+	ADDQ $292, DI
+	DECQ CX
+	JNZ  q2kBlock
+
+q2kDone:
+	SUM8
+	VZEROUPPER
+	MOVSS X0, ret+24(FP)
+	RET
+
+// iq4nlTable holds iq4nlValues, the levels the IQ4_NL nibbles stand for.
+DATA iq4nlTable<>+0(SB)/8, $0xf6eaddcfbfad9881
+DATA iq4nlTable<>+8(SB)/8, $0x7159453526190d01
+GLOBL iq4nlTable<>(SB), RODATA|NOPTR, $16
+
+// IQ4XS_RUN adds run j of the IQ4_XS block at SI to Y8: the low nibbles of
+// its 16 qs bytes are values 0-15, the high nibbles 16-31, looked up in Y14.
+// VPMADDUBSW takes the quants' magnitudes as the unsigned side and the
+// levels with the quants' signs as the signed side, which is exact even for
+// a quant of -128, whose magnitude as an unsigned byte is 128.
+#define IQ4XS_RUN(j) \
+	VMOVDQU (8+16*j)(SI), X9; \
+	VPSRLW $4, X9, X10; \
+	VINSERTI128 $1, X10, Y9, Y9; \
+	VPAND Y15, Y9, Y9; \
+	VPSHUFB Y9, Y14, Y9; \
+	VMOVDQU (4+32*j)(DI), Y10; \
+	VPSIGNB Y10, Y9, Y9; \
+	VPABSB Y10, Y10; \
+	VPMADDUBSW Y9, Y10, Y9; \
+	VPSHUFB kScaleShuffle<>+(32*j)(SB), Y5, Y10; \
+	VPMADDWD Y10, Y9, Y9; \
+	VPADDD Y9, Y8, Y8
+
+// SPREAD moves the fields of R, by three steps of shift, OR and mask (M1-M3
+// shifts S1-S3), so that field i lands in byte i, using DX.
+#define SPREAD(R, S1, M1, S2, M2, S3, M3) \
+	MOVQ R, DX; \
+	SHLQ $S1, DX; \
+	ORQ  DX, R; \
+	ANDQ M1, R; \
+	MOVQ R, DX; \
+	SHLQ $S2, DX; \
+	ORQ  DX, R; \
+	ANDQ M2, R; \
+	MOVQ R, DX; \
+	SHLQ $S3, DX; \
+	ORQ  DX, R; \
+	ANDQ M3, R
+
+// func dotIQ4XSAVX2(w, x *byte, nb int) float32
+TEXT ·dotIQ4XSAVX2(SB), NOSPLIT, $0-28
+	MOVQ w+0(FP), SI
+	MOVQ x+8(FP), DI
+	MOVQ nb+16(FP), CX
+	VXORPS Y0, Y0, Y0
+	BROADCAST_BYTES(0x0f, X15, Y15)
+	BROADCAST_BYTES(0x20, X13, Y13)
+	VBROADCASTI128 iq4nlTable<>(SB), Y14
+	MOVQ $0x0000ffff0000ffff, R8
+	MOVQ $0x00ff00ff00ff00ff, R9
+	MOVQ $0x0f0f0f0f0f0f0f0f, R10
+	MOVQ $0x000000ff000000ff, R11
+	MOVQ $0x000f000f000f000f, R12
+	MOVQ $0x0303030303030303, R13
+	TESTQ CX, CX
+	JZ    iq4xsDone
+
+iq4xsBlock:
+	// Scales (iq4xsScale): the nibbles of scales_l and the 2-bit fields of
+	// scales_h spread to a byte each, minus 32, as words in both halves of
+	// Y5.
+	MOVL 4(SI), AX
+	SPREAD(AX, 16, R8, 8, R9, 4, R10)
+	MOVWLZX 2(SI), BX
+	SPREAD(BX, 24, R11, 12, R12, 6, R13)
+	SHLQ $4, BX
+	ORQ  BX, AX
+	VMOVQ AX, X5
+	VPSUBB X13, X5, X5
+	VPMOVSXBW X5, X5
+	VINSERTI128 $1, X5, Y5, Y5
+	VPXOR Y8, Y8, Y8
+	IQ4XS_RUN(0)
+	IQ4XS_RUN(1)
+	IQ4XS_RUN(2)
+	IQ4XS_RUN(3)
+	IQ4XS_RUN(4)
+	IQ4XS_RUN(5)
+	IQ4XS_RUN(6)
+	IQ4XS_RUN(7)
+	// d·yd
+	LOAD_HALF(0, 0, X2)
+	VMULSS (DI), X2, X2
+	VBROADCASTSS X2, Y3
+	VCVTDQ2PS Y8, Y8
+	VFMADD231PS Y8, Y3, Y0
+	ADDQ $136, SI
+	ADDQ $292, DI
+	DECQ CX
+	JNZ  iq4xsBlock
+
+iq4xsDone:
+	SUM8
+	VZEROUPPER
+	MOVSS X0, ret+24(FP)
 	RET

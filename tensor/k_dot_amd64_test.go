@@ -13,16 +13,20 @@ import (
 )
 
 // kDotKernels pairs each format's assembly kernels, for one and four
-// activation rows, with its Go twin.
+// activation rows, with its Go twin; asm4 is nil for a format without a
+// four-row kernel.
 var kDotKernels = []struct {
 	typ  Type
 	asm  func(w, x *byte, nb int) float32
 	asm4 func(w, x *byte, stride, nb int, out *float32, outStride int)
 	twin func(n int, w, x []byte) float32
 }{
+	{Q2_K, dotQ2KAVX2, nil, vecDotQ2KGeneric},
+	{Q3_K, dotQ3KAVX2, nil, vecDotQ3KGeneric},
 	{Q4_K, dotQ4KAVX2, dot4Q4KAVX2, vecDotQ4KGeneric},
 	{Q5_K, dotQ5KAVX2, dot4Q5KAVX2, vecDotQ5KGeneric},
 	{Q6_K, dotQ6KAVX2, dot4Q6KAVX2, vecDotQ6KGeneric},
+	{IQ4_XS, dotIQ4XSAVX2, nil, vecDotIQ4XSGeneric},
 }
 
 // requireAVX2 skips tests of the assembly kernels on CPUs that lack them;
@@ -127,6 +131,9 @@ func TestKDot4AVX2MatchesGo(t *testing.T) {
 	requireAVX2(t)
 	r := rand.New(rand.NewPCG(23, 24))
 	for _, k := range kDotKernels {
+		if k.asm4 == nil {
+			continue
+		}
 		t.Run(k.typ.String(), func(t *testing.T) {
 			for _, nb := range []int{0, 1, 2, 5, 11} {
 				for trial := range 30 {
@@ -218,6 +225,9 @@ func BenchmarkKDot(b *testing.B) {
 				sink += k.asm(kBlocks(n, w, x, k.typ.TypeSize()))
 			}
 		})
+		if k.asm4 == nil {
+			continue
+		}
 		b.Run(k.typ.String()+"/avx2x4", func(b *testing.B) {
 			b.SetBytes(int64(4 * len(w)))
 			for b.Loop() {

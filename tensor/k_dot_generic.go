@@ -2,11 +2,15 @@
 
 package tensor
 
-// Without assembly kernels, the K-quant dot products run their Go twins.
+// Without assembly kernels, the K-quant and IQ4_XS dot products run their
+// Go twins.
 
-func vecDotQ4K(n int, w, x []byte) float32 { return vecDotQ4KGeneric(n, w, x) }
-func vecDotQ5K(n int, w, x []byte) float32 { return vecDotQ5KGeneric(n, w, x) }
-func vecDotQ6K(n int, w, x []byte) float32 { return vecDotQ6KGeneric(n, w, x) }
+func vecDotQ2K(n int, w, x []byte) float32   { return vecDotQ2KGeneric(n, w, x) }
+func vecDotQ3K(n int, w, x []byte) float32   { return vecDotQ3KGeneric(n, w, x) }
+func vecDotQ4K(n int, w, x []byte) float32   { return vecDotQ4KGeneric(n, w, x) }
+func vecDotQ5K(n int, w, x []byte) float32   { return vecDotQ5KGeneric(n, w, x) }
+func vecDotQ6K(n int, w, x []byte) float32   { return vecDotQ6KGeneric(n, w, x) }
+func vecDotIQ4XS(n int, w, x []byte) float32 { return vecDotIQ4XSGeneric(n, w, x) }
 
 func vecDot4Q4K(n int, w, x []byte, stride int, out []float32, outStride int) {
 	vecDot4Rows(vecDotQ4KGeneric, n, w, x, stride, out, outStride)

@@ -104,11 +104,11 @@ func dequantizeQ2K(src []byte, dst []float32) {
 	}
 }
 
-// vecDotQ2K sums as ggml_vec_dot_q2_K_q8_K does: per super-block, first
+// vecDotQ2KGeneric sums as ggml_vec_dot_q2_K_q8_K does: per super-block, first
 // the min terms, lane k taking sub-blocks 2k and 2k+1 with dmin = -d8·dmin,
 // then the levels in the lanes8 scheme with d = d8·d, both added by fused
 // multiply-adds to the same eight accumulators; sum8 at the end.
-func vecDotQ2K(n int, w, x []byte) float32 {
+func vecDotQ2KGeneric(n int, w, x []byte) float32 {
 	var acc [8]float32
 	var v [qkK]int8
 	var lanes [8]int32

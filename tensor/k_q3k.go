@@ -116,9 +116,9 @@ func dequantizeQ3K(src []byte, dst []float32) {
 	}
 }
 
-// vecDotQ3K sums as ggml_vec_dot_q3_K_q8_K does: the levels in the lanes8
+// vecDotQ3KGeneric sums as ggml_vec_dot_q3_K_q8_K does: the levels in the lanes8
 // scheme with d = d8·d.
-func vecDotQ3K(n int, w, x []byte) float32 {
+func vecDotQ3KGeneric(n int, w, x []byte) float32 {
 	var acc [8]float32
 	var v [qkK]int8
 	var lanes [8]int32
