@@ -81,8 +81,6 @@ func (t ValueType) isUnsigned() bool {
 	return t == TypeUint8 || t == TypeUint16 || t == TypeUint32 || t == TypeUint64
 }
 
-func (t ValueType) isFloat() bool { return t == TypeFloat32 || t == TypeFloat64 }
-
 // Value is one metadata value: a number, bool, string, or an array of values
 // of one type (arrays may hold arrays). Values are immutable; the zero Value
 // is the uint8 0.

@@ -179,7 +179,3 @@ func (a *tileAcc) add(x, y []float32) {
 
 // sum reduces the lanes.
 func (a *tileAcc) sum() float32 { return sum16((*[16]float32)(a)) }
-
-// SumLanes16 adds sixteen float32s as the reference adds the lanes of an
-// AVX-512 register (_mm512_reduce_add_ps).
-func SumLanes16(a *[16]float32) float32 { return sum16(a) }
