@@ -89,9 +89,7 @@ func fromFile(f *gguf.File, o Options) (*Engine, error) {
 	if e.CacheV == tensor.F32 {
 		e.CacheV = tensor.F16
 	}
-	// A session made now checks the cache types (and that the head size
-	// suits them) before any work is done.
-	if _, err := model.NewSessionCache(m, 1, e.CacheK, e.CacheV, nil); err != nil {
+	if err := model.CheckCacheTypes(m, e.CacheK, e.CacheV); err != nil {
 		return nil, err
 	}
 	e.Pool = tensor.NewPool(o.Threads)

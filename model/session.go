@@ -35,15 +35,24 @@ func NewSessionCache(m Model, ctx int, kType, vType tensor.Type, pool *tensor.Po
 	if ctx <= 0 {
 		return nil, fmt.Errorf("context size %d must be positive", ctx)
 	}
-	for _, t := range []tensor.Type{kType, vType} {
-		if t != tensor.F16 && t != tensor.Q8_0 {
-			return nil, fmt.Errorf("cache type %s is not supported (f16, q8_0)", t)
-		}
-		if t == tensor.Q8_0 && c.HeadDim%tensor.Q8_0.BlockSize() != 0 {
-			return nil, fmt.Errorf("a q8_0 cache needs a head size divisible by 32, not %d", c.HeadDim)
-		}
+	if err := CheckCacheTypes(m, kType, vType); err != nil {
+		return nil, err
 	}
 	return &Session{Cache: newCache(c.Layers, ctx, c.KVDim(), kType, vType), Pool: pool}, nil
+}
+
+// CheckCacheTypes reports whether m's keys and values can be cached in the
+// given types: F16, or Q8_0 when a head is a whole number of Q8_0 blocks.
+func CheckCacheTypes(m Model, kType, vType tensor.Type) error {
+	for _, t := range []tensor.Type{kType, vType} {
+		if t != tensor.F16 && t != tensor.Q8_0 {
+			return fmt.Errorf("cache type %s is not supported (f16, q8_0)", t)
+		}
+		if t == tensor.Q8_0 && m.Config().HeadDim%tensor.Q8_0.BlockSize() != 0 {
+			return fmt.Errorf("a q8_0 cache needs a head size divisible by %d, not %d", tensor.Q8_0.BlockSize(), m.Config().HeadDim)
+		}
+	}
+	return nil
 }
 
 // floats returns scratch buffer slot, grown to n values. Contents are
