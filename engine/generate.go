@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"context"
 	"strings"
 
 	"zhi/sample"
@@ -20,80 +21,33 @@ const (
 	StopLength = "length" // MaxTokens or the context size was reached
 )
 
-// Result is what Generate produced.
-type Result struct {
-	Generated []int32 // new token ids, the end-of-generation token excluded
-	Text      string  // their text, cut before a stop string
-	Reason    string  // one of the Stop constants
-}
-
 // Generate runs the prompt, then samples one token at a time with the KV
 // cache, calling emit with each piece of text as soon as it is complete (whole
 // UTF-8 characters, held back while it might be the start of a stop string).
 // emit may be nil; an error from it ends generation and is returned.
 func (e *Engine) Generate(prompt []int32, o GenerateOptions, emit func(text string) error) (*Result, error) {
-	if err := e.checkPrompt(prompt); err != nil {
-		return nil, err
-	}
-	if err := o.Sampling.Validate(); err != nil {
-		return nil, err
-	}
-	s, err := e.NewSession()
+	s, err := NewScheduler(e, SchedulerOptions{Slots: 1})
 	if err != nil {
 		return nil, err
 	}
-	sampler := sample.New(o.Sampling)
-	stream := e.Tokenizer.NewStream()
-	stops := newStopMatcher(o.Stop)
-	history := append([]int32(nil), prompt...)
-	res := &Result{Reason: StopLength}
-	var text strings.Builder
-	out := func(piece string) error {
-		text.WriteString(piece)
-		if emit == nil || piece == "" {
-			return nil
-		}
-		return emit(piece)
-	}
-
-	var logits []float32
-	next := make([]int32, 1)
-	if err := e.prefill(s, prompt, false, func(l []float32) { logits = l }); err != nil {
+	defer s.Close()
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	job, err := s.Submit(ctx, Request{Prompt: prompt, MaxTokens: o.MaxTokens, Sampling: o.Sampling, Stop: o.Stop})
+	if err != nil {
 		return nil, err
 	}
-	for {
-		id := sampler.Sample(logits, history)
-		if e.Tokenizer.IsEOG(id) {
-			res.Reason = StopEOG
-			break
+	for t := range job.Tokens() {
+		if emit == nil || t.Text == "" {
+			continue
 		}
-		res.Generated = append(res.Generated, id)
-		history = append(history, id)
-		ready, hit := stops.feed(stream.Add(id))
-		if err := out(ready); err != nil {
-			return nil, err
-		}
-		if hit {
-			res.Reason = StopString
-			break
-		}
-		if len(res.Generated) == o.MaxTokens || s.Cache.Len() == s.Cache.Size() {
-			break // enough tokens, or no room in the context for another
-		}
-		var err error
-		next[0] = id
-		if logits, err = e.Model.Forward(s, next, false); err != nil {
+		if err := emit(t.Text); err != nil {
+			cancel()
+			job.Wait()
 			return nil, err
 		}
 	}
-	if res.Reason != StopString {
-		ready, _ := stops.feed(stream.Flush())
-		if err := out(ready + stops.flush()); err != nil {
-			return nil, err
-		}
-	}
-	res.Text = text.String()
-	return res, nil
+	return job.Wait()
 }
 
 // stopMatcher holds back text that could still turn into a stop string.

@@ -103,12 +103,14 @@ const (
 )
 
 func (m *llama) Forward(s *Session, tokens []int32, all bool) ([]float32, error) {
+	s.one[0] = Seq{Cache: s.Cache, Tokens: tokens, All: all}
+	return m.ForwardBatch(s, s.one[:], Logits)
+}
+
+func (m *llama) ForwardBatch(s *Session, seqs []Seq, want Output) ([]float32, error) {
 	c := m.c
-	n, pos0 := len(tokens), s.Cache.Len()
-	if n == 0 {
-		return nil, fmt.Errorf("no tokens to run")
-	}
-	if err := s.Cache.reserve(n); err != nil {
+	n, err := s.plan(seqs, c.VocabSize)
+	if err != nil {
 		return nil, err
 	}
 	E, qDim, kvDim, F := c.Embedding, c.Heads*c.HeadDim, c.KVDim(), c.FeedForward
@@ -123,15 +125,14 @@ func (m *llama) Forward(s *Session, tokens []int32, all bool) ([]float32, error)
 	up := s.floats(slotUp, n*F)
 
 	// Embedding: each token's row of token_embd.
-	for t, id := range tokens {
-		if id < 0 || int(id) >= c.VocabSize {
-			return nil, fmt.Errorf("token id %d is outside the vocabulary of %d", id, c.VocabSize)
+	for _, sq := range s.batch {
+		for t, id := range sq.Tokens {
+			m.embed.Row(int(id), x[(sq.first+t)*E:(sq.first+t+1)*E])
 		}
-		m.embed.Row(int(id), x[t*E:(t+1)*E])
 	}
 
 	// rows is how many positions go on through the rest of the network. The
-	// reference drops the rows whose logits are not wanted in the last layer,
+	// reference drops the rows whose output is not wanted in the last layer,
 	// right after the attention output projection, and that changes which
 	// kernels (and so which roundings) the rest of the pass uses.
 	rows := n
@@ -140,42 +141,45 @@ func (m *llama) Forward(s *Session, tokens []int32, all bool) ([]float32, error)
 
 		// Attention: project, rotate, cache, attend, project back, add.
 		rmsNorm(normed, x, l.attnNorm, n, c.RMSEpsilon)
-		s.act.Set(normed, n, E)
-		l.wq.MulInto(s.Pool, q, &s.act)
-		l.wk.MulInto(s.Pool, k, &s.act)
-		l.wv.MulInto(s.Pool, v, &s.act)
+		s.mul(l.wq, q, normed, n, E)
+		s.mul(l.wk, k, normed, n, E)
+		s.mul(l.wv, v, normed, n, E)
 		if m.fam.qkvBias {
-			addBias(q, l.bq)
-			addBias(k, l.bk)
-			addBias(v, l.bv)
+			addBias(q[:n*qDim], l.bq)
+			addBias(k[:n*kvDim], l.bk)
+			addBias(v[:n*kvDim], l.bv)
 		}
-		m.rope.apply(q, n, c.Heads, c.HeadDim, pos0)
-		m.rope.apply(k, n, c.KVHeads, c.HeadDim, pos0)
-		s.Cache.store(li, k, v, n)
-		attention(s, li, q, att, n, c.Heads, c.KVHeads, c.HeadDim, pos0)
-		s.act.Set(att, n, qDim)
-		l.wo.MulInto(s.Pool, out, &s.act)
-		if li == len(m.layers)-1 && !all {
-			x, out, rows = x[(n-1)*E:], out[(n-1)*E:], 1
+		for _, sq := range s.batch {
+			f, nt, pos0 := sq.first, len(sq.Tokens), sq.Cache.Len()
+			m.rope.apply(q[f*qDim:], nt, c.Heads, c.HeadDim, pos0)
+			m.rope.apply(k[f*kvDim:], nt, c.KVHeads, c.HeadDim, pos0)
+			sq.Cache.store(li, k[f*kvDim:], v[f*kvDim:], nt)
+			attention(s, sq.Cache, li, q[f*qDim:], att[f*qDim:], nt, c.Heads, c.KVHeads, c.HeadDim, pos0)
 		}
-		add(x, out[:rows*E])
+		s.mul(l.wo, out, att, n, qDim)
+		if li == len(m.layers)-1 {
+			rows = s.keepWanted(x, out, E)
+		}
+		add(x[:rows*E], out[:rows*E])
 
 		// MLP: down(silu(gate(x)) * up(x)), added to the residual stream.
 		rmsNorm(normed, x, l.ffnNorm, rows, c.RMSEpsilon)
-		s.act.Set(normed, rows, E)
-		l.gate.MulInto(s.Pool, gate, &s.act)
-		l.up.MulInto(s.Pool, up, &s.act)
+		s.mul(l.gate, gate, normed, rows, E)
+		s.mul(l.up, up, normed, rows, E)
 		swiglu(gate[:rows*F], up[:rows*F])
-		s.act.Set(gate, rows, F)
-		l.down.MulInto(s.Pool, out, &s.act)
-		add(x, out[:rows*E])
+		s.mul(l.down, out, gate, rows, F)
+		add(x[:rows*E], out[:rows*E])
 	}
-	s.Cache.n += n
+	for _, sq := range s.batch {
+		sq.Cache.n += len(sq.Tokens)
+	}
 
-	// Output: final norm and the vocabulary projection, for the rows asked.
+	// Output: final norm, then the vocabulary projection for the rows kept.
 	rmsNorm(normed, x, m.norm, rows, c.RMSEpsilon)
-	s.act.Set(normed, rows, E)
+	if want == Hidden {
+		return normed[:rows*E], nil
+	}
 	logits := s.floats(slotLogits, rows*c.VocabSize)
-	m.output.MulInto(s.Pool, logits, &s.act)
+	s.mul(m.output, logits, normed, rows, E)
 	return logits, nil
 }

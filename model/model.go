@@ -19,6 +19,12 @@ type Model interface {
 	// is true, else for the last token only. The returned slice is reused by
 	// the next call.
 	Forward(s *Session, tokens []int32, all bool) ([]float32, error)
+	// ForwardBatch runs several sequences at once, each continuing its own
+	// cache, and returns the wanted output rows of every sequence, in order:
+	// VocabSize logits or Embedding hidden values per row. A sequence's
+	// results are the same whatever else is in the batch. The returned
+	// slice is reused by the next call.
+	ForwardBatch(s *Session, seqs []Seq, want Output) ([]float32, error)
 }
 
 // loader builds a Model of one architecture from a file and its config.

@@ -134,8 +134,7 @@ const kvPad = 32
 // probabilities are rounded to F16 and multiplied by the values as another
 // F16 matrix product, each summed like the reference's kernel for the batch
 // size (tinyBLAS for two or more tokens, ggml_vec_dot_f16 for one).
-func attention(s *Session, layer int, q, out []float32, n, heads, kvHeads, headDim, pos0 int) {
-	c := s.Cache
+func attention(s *Session, c *Cache, layer int, q, out []float32, n, heads, kvHeads, headDim, pos0 int) {
 	kvDim := kvHeads * headDim
 	group := heads / kvHeads
 	scale := 1 / float32(math.Sqrt(float64(headDim)))

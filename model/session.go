@@ -13,6 +13,8 @@ type Session struct {
 	Pool  *tensor.Pool
 	act   tensor.Activations
 	bufs  [][]float32
+	one   [1]Seq       // Forward's batch of one
+	batch []batchEntry // the batch in progress
 	// attn is the attention in progress and attnRun its method value, made
 	// once so that a layer's attention allocates nothing.
 	attn    attentionJob
@@ -31,6 +33,16 @@ func NewSession(m Model, ctx int, pool *tensor.Pool) (*Session, error) {
 // Q8_0 values are summed in float32 (the reference needs flash attention for
 // a quantized value cache, which zhi does not emulate).
 func NewSessionCache(m Model, ctx int, kType, vType tensor.Type, pool *tensor.Pool) (*Session, error) {
+	cache, err := NewCache(m, ctx, kType, vType)
+	if err != nil {
+		return nil, err
+	}
+	return &Session{Cache: cache, Pool: pool}, nil
+}
+
+// NewCache makes an empty cache for ctx positions of m's keys and values, in
+// F16 or Q8_0, for sequences run with ForwardBatch.
+func NewCache(m Model, ctx int, kType, vType tensor.Type) (*Cache, error) {
 	c := m.Config()
 	if ctx <= 0 {
 		return nil, fmt.Errorf("context size %d must be positive", ctx)
@@ -38,7 +50,100 @@ func NewSessionCache(m Model, ctx int, kType, vType tensor.Type, pool *tensor.Po
 	if err := CheckCacheTypes(m, kType, vType); err != nil {
 		return nil, err
 	}
-	return &Session{Cache: newCache(c.Layers, ctx, c.KVDim(), kType, vType), Pool: pool}, nil
+	return newCache(c.Layers, ctx, c.KVDim(), kType, vType), nil
+}
+
+// Seq is one sequence's part of a batch: new tokens to run at the positions
+// following those its cache holds.
+type Seq struct {
+	Cache  *Cache
+	Tokens []int32
+	All    bool // output a row for every token; else for the last one only
+}
+
+// Output chooses what a forward pass returns for each wanted position.
+type Output int
+
+const (
+	// Logits are VocabSize scores of the next token.
+	Logits Output = iota
+	// Hidden is the final hidden state, after the output norm: Embedding
+	// values, as pooled into embeddings.
+	Hidden
+)
+
+// batchEntry is a Seq placed in the batch: its rows are first…first+rows-1.
+type batchEntry struct {
+	Seq
+	first, rows int
+}
+
+// plan checks a batch and lays its sequences out one after another,
+// returning the number of rows.
+func (s *Session) plan(seqs []Seq, vocab int) (int, error) {
+	s.batch = s.batch[:0]
+	n := 0
+	for i, sq := range seqs {
+		if len(sq.Tokens) == 0 {
+			return 0, fmt.Errorf("sequence %d of the batch has no tokens to run", i)
+		}
+		if err := sq.Cache.reserve(len(sq.Tokens)); err != nil {
+			return 0, err
+		}
+		for _, id := range sq.Tokens {
+			if id < 0 || int(id) >= vocab {
+				return 0, fmt.Errorf("token id %d is outside the vocabulary of %d", id, vocab)
+			}
+		}
+		for _, prev := range seqs[:i] {
+			if prev.Cache == sq.Cache {
+				return 0, fmt.Errorf("sequence %d of the batch shares its cache with another", i)
+			}
+		}
+		s.batch = append(s.batch, batchEntry{Seq: sq, first: n, rows: len(sq.Tokens)})
+		n += len(sq.Tokens)
+	}
+	if n == 0 {
+		return 0, fmt.Errorf("no tokens to run")
+	}
+	return n, nil
+}
+
+// mul computes out = w·x for the batch's rows of x (cols values each).
+// Where w's kernel depends on how many rows it is given, each sequence's
+// rows go through on their own, so that a sequence's results do not depend
+// on what else is in the batch.
+func (s *Session) mul(w *tensor.Matrix, out, x []float32, rows, cols int) {
+	if len(s.batch) == 1 || w.BatchInvariant() {
+		s.act.Set(x, rows, cols)
+		w.MulInto(s.Pool, out, &s.act)
+		return
+	}
+	for _, b := range s.batch {
+		s.act.Set(x[b.first*cols:], b.rows, cols)
+		w.MulInto(s.Pool, out[b.first*w.Rows:], &s.act)
+	}
+}
+
+// keepWanted moves the rows whose output is wanted (every row of a sequence
+// that asked for all, else its last) of x and y to the front, both rows of
+// width cols, and returns how many there are.
+func (s *Session) keepWanted(x, y []float32, cols int) int {
+	kept := 0
+	for i := range s.batch {
+		b := &s.batch[i]
+		from := b.first
+		if !b.All {
+			from, b.rows = b.first+b.rows-1, 1
+		}
+		if from != kept {
+			copy(x[kept*cols:], x[from*cols:(from+b.rows)*cols])
+			copy(y[kept*cols:], y[from*cols:(from+b.rows)*cols])
+		}
+		b.first = kept
+		kept += b.rows
+	}
+	return kept
 }
 
 // CheckCacheTypes reports whether m's keys and values can be cached in the

@@ -183,6 +183,14 @@ func (j *mulJob) row(r, first, last int) {
 // once: about half a core's L2 cache.
 const activationCache = 256 << 10
 
+// BatchInvariant reports whether each row of MulInto's result is the same
+// whatever the number of activation rows, that is whether the reference uses
+// one kernel for this matrix at every batch size.
+func (m *Matrix) BatchInvariant() bool {
+	o := m.ops
+	return (o.RepackDot != nil && m.Rows%o.RepackRows == 0) || o.BatchDot == nil || !TinyBLASFits(m.Rows, m.Cols)
+}
+
 // dotFor returns the dot product the reference uses for this matrix times a
 // batch of n activation rows: its repack kernels for the types and shapes it
 // repacks (whatever n), tinyBLAS for float matrices it fits when n ≥ 2, and
