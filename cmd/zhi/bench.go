@@ -98,6 +98,10 @@ func openBenchModel(path, shape, typ string, typeGiven bool, threads int) (*engi
 		if typeGiven {
 			return nil, bench.ModelInfo{}, fmt.Errorf("--type applies to --shape models; a file's types are its own")
 		}
+		path, err := resolveModel(path)
+		if err != nil {
+			return nil, bench.ModelInfo{}, err
+		}
 		e, err := engine.Open(path, o)
 		if err != nil {
 			return nil, bench.ModelInfo{}, err

@@ -2,11 +2,13 @@ package main
 
 import (
 	"fmt"
+	"os"
 	"strings"
 
 	"github.com/spf13/pflag"
 
 	"zhi/engine"
+	"zhi/store"
 	"zhi/tensor"
 )
 
@@ -20,7 +22,7 @@ type modelFlags struct {
 }
 
 func (m *modelFlags) register(fs *pflag.FlagSet) {
-	fs.StringVarP(&m.path, "model", "m", "", "GGUF model file")
+	fs.StringVarP(&m.path, "model", "m", "", "GGUF model file, or the name of a model in the store ("+nameForm+")")
 	fs.IntVarP(&m.threads, "threads", "t", 0, "worker threads (0: one per CPU)")
 	fs.IntVarP(&m.context, "ctx-size", "c", 0, fmt.Sprintf("context size in tokens (0: the model's, at most %d)", engine.DefaultContext))
 	fs.StringVar(&m.cacheK, "cache-type-k", "f16", "type of the cached keys: f16 or q8_0")
@@ -42,7 +44,25 @@ func (m *modelFlags) open() (*engine.Engine, error) {
 		}
 		types[i] = t
 	}
+	// The commands report the model's file, so a name gives way to its path.
+	var err error
+	if m.path, err = resolveModel(m.path); err != nil {
+		return nil, err
+	}
 	return engine.Open(m.path, engine.Options{Threads: m.threads, Context: m.context, CacheK: types[0], CacheV: types[1]})
+}
+
+// resolveModel turns a model name (hf.co/OWNER/REPO/FILE.gguf) into the path
+// of its file in the store; a path to a file is returned as it is.
+func resolveModel(nameOrPath string) (string, error) {
+	if _, err := os.Stat(nameOrPath); err == nil {
+		return nameOrPath, nil // no store needed, even without a home directory
+	}
+	s, err := store.Default()
+	if err != nil {
+		return "", err
+	}
+	return s.Resolve(nameOrPath)
 }
 
 // promptFlags choose the input tokens: a text, or ids as given.

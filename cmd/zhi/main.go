@@ -6,6 +6,10 @@
 //	zhi info -m MODEL               describe a model file
 //	zhi bench -m MODEL              measure speed as llama-bench does
 //	zhi quantize IN OUT TYPE        quantize a model's weights
+//	zhi serve -m MODEL              answer OpenAI-compatible HTTP requests
+//	zhi pull NAME                   download a model from the Hugging Face hub
+//	zhi list                        list the downloaded models
+//	zhi rm NAME                     remove a downloaded model
 package main
 
 import (
@@ -28,6 +32,12 @@ Usage:
   zhi info -m MODEL
   zhi bench (-m MODEL | --shape NAME [--type TYPE]) [-p 512] [-n 128] [-r 5] [-t THREADS] [--json]
   zhi quantize [-t THREADS] [-q] IN.gguf OUT.gguf TYPE
+  zhi serve -m MODEL [--host H] [--port P] [--api-key KEY] [--parallel N] [--ctx N] [--queue N] [--alias NAME]
+  zhi pull [-q] hf.co/OWNER/REPO/FILE.gguf[@REVISION]
+  zhi list
+  zhi rm hf.co/OWNER/REPO/FILE.gguf
+
+MODEL is a GGUF file or the name of a pulled model (hf.co/OWNER/REPO/FILE.gguf).
 
 Run "zhi COMMAND --help" for a command's flags.
 `
@@ -39,7 +49,7 @@ type command struct {
 	setup func(fs *pflag.FlagSet) func(args []string) error
 }
 
-var commands = []command{runCommand, nextCommand, tokenizeCommand, infoCommand, benchCommand, quantizeCommand}
+var commands = []command{runCommand, nextCommand, tokenizeCommand, infoCommand, benchCommand, quantizeCommand, serveCommand, pullCommand, listCommand, rmCommand}
 
 func main() {
 	if err := dispatch(os.Args[1:], os.Stdout); err != nil {
@@ -72,7 +82,7 @@ func dispatch(args []string, stdout io.Writer) error {
 		}
 		return run(fs.Args())
 	}
-	return fmt.Errorf("unknown command %q (commands: run, next, tokenize, info, bench, quantize)", args[0])
+	return fmt.Errorf("unknown command %q (commands: run, next, tokenize, info, bench, quantize, serve, pull, list, rm)", args[0])
 }
 
 // oneLine keeps an error message to a single line, as a shell user expects.
