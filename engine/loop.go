@@ -224,7 +224,12 @@ func (s *Scheduler) sample(r *run, logits []float32) {
 	s.mu.Lock()
 	s.stats.GeneratedTokens++
 	s.mu.Unlock()
-	ready, hit := r.stops.feed(r.stream.Add(tok.ID))
+	// Control tokens stay out of the text, as in the reference's output.
+	var piece string
+	if !s.e.Tokenizer.IsControl(tok.ID) {
+		piece = r.stream.Add(tok.ID)
+	}
+	ready, hit := r.stops.feed(piece)
 	r.text.WriteString(ready)
 	tok.Text = ready
 	r.job.tokens <- tok

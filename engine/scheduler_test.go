@@ -304,3 +304,33 @@ func ExampleScheduler() {
 		fmt.Println("\n", res.Reason)
 	}
 }
+
+// seedForControls makes the tiny model sample control tokens.
+const seedForControls = 7
+
+// Control tokens (chat markers) are generated but add nothing to the text,
+// as in the reference's output.
+func TestControlTokensHidden(t *testing.T) {
+	e := openShared(t, "tiny-llama3-q4_k_m.gguf", Options{Context: 128})
+	s := newScheduler(t, e, SchedulerOptions{})
+	prompt := e.Tokenize("<|start_header_id|>user<|end_header_id|>\n\nHi<|eot_id|><|start_header_id|>assistant<|end_header_id|>\n\n", true)
+	j, err := s.Submit(context.Background(), Request{Prompt: prompt, MaxTokens: 64, Sampling: sample.Params{Temperature: 1.5, Seed: seedForControls}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	controls := 0
+	for tok := range j.Tokens() {
+		if tok.ID != TextOnly && e.Tokenizer.IsControl(tok.ID) {
+			controls++
+			if tok.Text != "" {
+				t.Errorf("control token %d (%q) added text %q", tok.ID, e.Tokenizer.Text(tok.ID), tok.Text)
+			}
+		}
+	}
+	if _, err := j.Wait(); err != nil {
+		t.Fatal(err)
+	}
+	if controls == 0 {
+		t.Fatal("the prompt produced no control token to check")
+	}
+}

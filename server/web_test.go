@@ -10,6 +10,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"regexp"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -107,10 +108,9 @@ const (
 	browserStepTimeout = 5 * time.Second
 )
 
-// startPage serves handler on a local test server, starts Chromium and opens
-// the server's "/" in it. It skips the test when Chromium is not installed,
-// unless ZHI_REQUIRE_BROWSER=1.
-func startPage(t *testing.T, handler http.Handler) *browserPage {
+// requireChromium skips the test when Chromium is not installed, unless
+// ZHI_REQUIRE_BROWSER=1.
+func requireChromium(t *testing.T) {
 	t.Helper()
 	if _, err := os.Stat(chromiumPath); err != nil {
 		if os.Getenv("ZHI_REQUIRE_BROWSER") == "1" {
@@ -118,9 +118,22 @@ func startPage(t *testing.T, handler http.Handler) *browserPage {
 		}
 		t.Skipf("Chromium not installed: %v", err)
 	}
+}
+
+// startPage serves handler on a local test server and opens its page in
+// Chromium, skipping the test as requireChromium does.
+func startPage(t *testing.T, handler http.Handler) *browserPage {
+	t.Helper()
+	requireChromium(t)
 	srv := httptest.NewServer(handler)
 	t.Cleanup(srv.Close)
+	return openPage(t, srv.URL)
+}
 
+// openPage starts Chromium and opens origin's "/" in it; the caller has
+// checked that Chromium is installed.
+func openPage(t *testing.T, origin string) *browserPage {
+	t.Helper()
 	// Chromium's helpers may still write to the profile briefly after the
 	// browser exits, so its removal retries instead of using t.TempDir.
 	profile, err := os.MkdirTemp("", "zhi-chromium-")
@@ -151,7 +164,7 @@ func startPage(t *testing.T, handler http.Handler) *browserPage {
 		chromedp.WindowSize(1280, 860),
 	)
 	t.Cleanup(cancelAlloc)
-	p := &browserPage{origin: srv.URL}
+	p := &browserPage{origin: origin}
 	ctx, cancel := chromedp.NewContext(allocCtx, chromedp.WithListener(p.record))
 	t.Cleanup(cancel)
 	p.ctx = ctx
@@ -159,7 +172,7 @@ func startPage(t *testing.T, handler http.Handler) *browserPage {
 	// The first action starts the browser, which lives as long as its context,
 	// so that context cannot carry a deadline: a timer cancels it instead.
 	watchdog := time.AfterFunc(20*time.Second, cancel)
-	err = chromedp.Do(ctx, chromedp.Navigate(srv.URL+"/"))
+	err = chromedp.Do(ctx, chromedp.Navigate(origin+"/"))
 	watchdog.Stop()
 	if err != nil {
 		t.Fatalf("open the page in Chromium: %v", err)
@@ -248,11 +261,13 @@ func (p *browserPage) sendPrompt(t *testing.T, text string) {
 }
 
 // checkClean fails the test when the page logged errors other than the
-// allowed ones, or asked another origin for anything.
+// allowed ones, or asked another origin for anything. It forgets the errors
+// it checked, so that the next check sees only new ones.
 func (p *browserPage) checkClean(t *testing.T, allowed ...string) {
 	t.Helper()
 	p.mu.Lock()
 	defer p.mu.Unlock()
+	defer func() { p.errors = nil }()
 next:
 	for _, e := range p.errors {
 		for _, a := range allowed {
@@ -269,6 +284,20 @@ next:
 		if !strings.HasPrefix(u, p.origin+"/") {
 			t.Errorf("request to another origin: %s", u)
 		}
+	}
+}
+
+// waitLogged waits until the page logged an error containing text. Chromium
+// logs each failed response itself, so seeing that entry also shows the
+// recorder works and that checkClean will not miss it.
+func (p *browserPage) waitLogged(t *testing.T, text string) {
+	t.Helper()
+	deadline := time.Now().Add(browserStepTimeout)
+	for !p.logged(text) {
+		if time.Now().After(deadline) {
+			t.Fatalf("Chromium's log of %q never arrived: the console recorder is broken", text)
+		}
+		time.Sleep(10 * time.Millisecond)
 	}
 }
 
@@ -571,15 +600,149 @@ func TestWebPageInBrowser(t *testing.T) {
 		if got := evalJS[string](t, p, `document.querySelector("#prompt").value`); got != "fail" {
 			t.Errorf("prompt after the failure is %q, want it back for a retry", got)
 		}
-		// Chromium itself logs the failed response; seeing that entry also
-		// shows the error checks above were not vacuous.
-		deadline := time.Now().Add(browserStepTimeout)
-		for !p.logged("status of 400") {
-			if time.Now().After(deadline) {
-				t.Fatal("Chromium's log of the 400 response never arrived: the console recorder is broken")
-			}
-			time.Sleep(10 * time.Millisecond)
-		}
+		p.waitLogged(t, "status of 400")
 		p.checkClean(t, "status of 400")
+	})
+}
+
+// TestPageWithRealServer drives the page that a real "zhi serve" on the
+// tiny model serves: what the page shows of an answer must be what the API
+// gives for the same request, token by token.
+func TestPageWithRealServer(t *testing.T) {
+	requireChromium(t)
+	s := sharedServer(t)
+	p := openPage(t, s.url)
+	const prompt = "Write a poem about the sea."
+	// The page asks for the model list before it knows a key.
+	p.waitFor(t, `document.querySelector("#stats").textContent === "Could not list models. Error 401: no API key given: send the header \"Authorization: Bearer KEY\""`)
+	p.waitLogged(t, "status of 401")
+	p.checkClean(t, "status of 401")
+
+	t.Run("chat", func(t *testing.T) {
+		const (
+			system    = "You are a poet."
+			topP      = 0.95
+			maxTokens = 12
+			seed      = 1234
+		)
+		p.do(t, chromedp.SendKeys(chromedp.ID("api-key"), testKey+"\t"))
+		p.waitFor(t, fmt.Sprintf(`document.querySelector("#model").value === %q`, testModel))
+		if got := p.text(t, "#stats"); got != "" {
+			t.Errorf("stats still say %q after the models were listed", got)
+		}
+		p.do(t,
+			chromedp.SendKeys(chromedp.ID("system"), system),
+			chromedp.SetValue(chromedp.ID("temperature"), "0"),
+			chromedp.SetValue(chromedp.ID("top-p"), fmt.Sprint(topP)),
+			chromedp.SetValue(chromedp.ID("max-tokens"), fmt.Sprint(maxTokens)),
+			chromedp.SetValue(chromedp.ID("seed"), fmt.Sprint(seed)),
+		)
+		p.sendPrompt(t, prompt)
+		p.waitFor(t, `document.querySelector("#stats").textContent.includes("tokens/s") && !document.querySelector(".streaming")`)
+
+		// The same request through the API, whole instead of streamed.
+		body, _ := json.Marshal(map[string]any{
+			"model": testModel,
+			"messages": []map[string]string{
+				{"role": "system", "content": system},
+				{"role": "user", "content": prompt},
+			},
+			"temperature": 0, "top_p": topP, "max_tokens": maxTokens, "seed": seed,
+			"logprobs": true, "top_logprobs": 5,
+		})
+		status, data, _ := s.call(t, "POST", "/v1/chat/completions", testKey, body)
+		if status != http.StatusOK {
+			t.Fatalf("POST /v1/chat/completions: %d %s", status, data)
+		}
+		var want struct {
+			Choices []struct {
+				Message  struct{ Content string }
+				Logprobs struct{ Content []struct{ Token string } }
+			}
+			Usage struct {
+				CompletionTokens int `json:"completion_tokens"`
+			}
+		}
+		if err := json.Unmarshal(data, &want); err != nil || len(want.Choices) != 1 {
+			t.Fatalf("answer %s: %v", data, err)
+		}
+		answer, n := want.Choices[0].Message.Content, want.Usage.CompletionTokens
+		if answer == "" || n == 0 {
+			t.Fatalf("the API answered nothing: %s", data)
+		}
+
+		if got := evalJS[string](t, p, `chat.history[chat.history.length - 1].content`); got != answer {
+			t.Errorf("the page got the answer\n%q\nthe API gives\n%q", got, answer)
+		}
+		quoted, _ := json.Marshal(answer)
+		if !evalJS[bool](t, p, `document.querySelector(".msg.assistant").innerHTML === renderMarkdown(`+string(quoted)+`)`) {
+			t.Errorf("the page shows %q, not the API's answer %q", p.text(t, ".msg.assistant"), answer)
+		}
+		if got := p.text(t, "#stats"); !strings.HasPrefix(got, fmt.Sprintf("%d tokens · ", n)) {
+			t.Errorf("stats %q do not count the API's %d tokens", got, n)
+		}
+
+		// The token strip holds the API's tokens, and each shows what else
+		// the model considered.
+		var wantTokens []string
+		for _, lp := range want.Choices[0].Logprobs.Content {
+			wantTokens = append(wantTokens, lp.Token)
+		}
+		if got := evalJS[[]string](t, p, `Array.from(document.querySelectorAll("#tokens .token"), (_, i) => tokenState.list[i].token)`); len(got) != n ||
+			strings.Join(got, "\x00") != strings.Join(wantTokens, "\x00") {
+			t.Errorf("token strip %q, want the API's %d tokens %q", got, n, wantTokens)
+		}
+		last := n - 1
+		p.do(t, chromedp.Click(chromedp.CSS(fmt.Sprintf(`#tokens .token[data-index="%d"]`, last))))
+		alts := evalJS[[]struct{ Label, Pct, Chosen string }](t, p, `Array.from(document.querySelectorAll("#probs .alts li"), (li) => ({
+			Label: li.querySelector("code").textContent,
+			Pct: li.querySelector(".pct").textContent,
+			Chosen: li.className,
+		}))`)
+		chosenLabel, _ := json.Marshal(wantTokens[last])
+		head := p.text(t, "#probs .probs-head")
+		var sum float64
+		chosen := 0
+		for _, a := range alts {
+			pct, err := strconv.ParseFloat(strings.TrimSuffix(strings.TrimPrefix(a.Pct, "<"), "%"), 64)
+			if err != nil {
+				t.Fatalf("alternative %+v: percentage: %v", a, err)
+			}
+			sum += pct
+			if a.Chosen == "chosen" {
+				chosen++
+				if a.Label != string(chosenLabel) || !strings.HasSuffix(head, " was sampled at "+a.Pct) {
+					t.Errorf("chosen alternative %+v is not the sampled token %s of %q", a, chosenLabel, head)
+				}
+			}
+		}
+		// Each percentage is rounded to 0.1, by up to 0.05 each.
+		if len(alts) == 0 || len(alts) > 5 || chosen != 1 || sum > 100+0.05*float64(len(alts)) {
+			t.Errorf("alternatives %+v: want up to 5, one of them chosen, summing to at most 100%% (got %.1f%%)", alts, sum)
+		}
+		p.checkClean(t)
+	})
+
+	t.Run("wrong key", func(t *testing.T) {
+		// chromedp's SetValue cannot set an empty value.
+		evalJS[bool](t, p, `(document.querySelector("#api-key").value = "") === ""`)
+		p.do(t,
+			chromedp.Click(chromedp.ID("new-chat")),
+			chromedp.SendKeys(chromedp.ID("api-key"), "sk-wrong\t"),
+		)
+		p.waitFor(t, `document.querySelector("#stats").textContent === "Could not list models. Error 401: the API key is not valid"`)
+		p.sendPrompt(t, prompt)
+		p.waitFor(t, `!!document.querySelector(".msg.error")`)
+		if got := p.text(t, ".msg.error"); got != "Error 401: the API key is not valid" {
+			t.Errorf("error shown as %q", got)
+		}
+		if n := evalJS[int](t, p, `document.querySelectorAll(".msg.user, .msg.assistant").length`); n != 0 {
+			t.Errorf("%d chat bubbles left after a refused turn, want 0", n)
+		}
+		if got := evalJS[string](t, p, `document.querySelector("#prompt").value`); got != prompt {
+			t.Errorf("prompt after the failure is %q, want it back for a retry", got)
+		}
+		p.waitLogged(t, "status of 401")
+		p.checkClean(t, "status of 401")
 	})
 }

@@ -103,6 +103,11 @@ func (t *Tokenizer) EOS() (int32, bool) { return t.special.eos, t.special.eos !=
 // <|im_end|> and <|endoftext|>.
 func (t *Tokenizer) IsEOG(id int32) bool { return t.eog[id] }
 
+// IsControl reports whether a token is a control token (BOS, EOS, chat
+// markers such as <|start_header_id|>): text that the reference leaves out
+// of generated text unless asked to show special tokens.
+func (t *Tokenizer) IsControl(id int32) bool { return t.valid(id) && t.attrs[id]&attrControl != 0 }
+
 // AddBOS reports whether Encode with addSpecial puts a BOS token first.
 func (t *Tokenizer) AddBOS() bool { return t.addBOS }
 

@@ -159,16 +159,25 @@ async function errorMessage(res) {
   return `Error ${res.status}: ${detail}`;
 }
 
+const modelsFailed = "Could not list models. ";
+let modelsRequest = 0;
+
+// loadModels fills the model list. Each change of the API key asks again,
+// and only the latest answer counts, however the answers arrive.
 async function loadModels() {
+  const id = ++modelsRequest;
   try {
     const res = await fetch("/v1/models", { headers: apiHeaders() });
     if (!res.ok) throw new Error(await errorMessage(res));
     const list = (await res.json()).data || [];
+    if (id !== modelsRequest) return;
     const previous = ui.model.value;
     ui.model.replaceChildren(...list.map((m) => new Option(m.id, m.id)));
     if (list.some((m) => m.id === previous)) ui.model.value = previous;
+    // A failure to list is over; the stats of an answer stay.
+    if (ui.stats.textContent.startsWith(modelsFailed)) ui.stats.textContent = "";
   } catch (err) {
-    ui.stats.textContent = "Could not list models. " + err.message;
+    if (id === modelsRequest) ui.stats.textContent = modelsFailed + err.message;
   }
 }
 
