@@ -13,12 +13,15 @@ import (
 const (
 	maxWork        = 1 << 25  // see guard.work; about a second
 	probeWork      = 1 << 20  // the work of Parse's probe renderings, which are small
+	nodeWork       = 256      // the work of checking a list or dict stored into another, see guard.store
 	passWork       = 64       // the work of entering a loop or macro body, in bytes of template
 	maxMacroDepth  = 100      // macro calls in progress
 	maxValueDepth  = 100      // lists and dicts inside each other
 	maxRange       = 100_000  // items of one range(), as Python's Jinja sandbox
 	maxSliceBound  = 1 << 20  // the library loops from a slice's start to its stop
 	maxOutputBytes = 16 << 20 // more than any model's context holds
+	maxValueBytes  = 16 << 20 // in a variable: text, and itemBytes per item of lists and dicts
+	itemBytes      = 24       // the size of a jinja.Value
 )
 
 // guard is the state of one rendering's guards; instrument inserts the
@@ -55,9 +58,9 @@ func (g *guard) fail(err error) error {
 	return g.err
 }
 
-// weight returns the body length a step or enter guard was called with.
+// weight returns the body length a guard was called with.
 func weight(args []jinja.Value) int {
-	if len(args) == 1 && args[0].IsInt() && args[0].AsInt() >= 0 && args[0].AsInt() <= maxSourceBytes {
+	if len(args) > 0 && args[0].IsInt() && args[0].AsInt() >= 0 && args[0].AsInt() <= maxSourceBytes {
 		return int(args[0].AsInt())
 	}
 	return maxSourceBytes
@@ -74,7 +77,21 @@ func (g *guard) values(vars map[string]jinja.Value) {
 		if g.depth > maxMacroDepth {
 			return jinja.None(), g.fail(fmt.Errorf("macros call each other more than %d deep", maxMacroDepth))
 		}
-		return jinja.None(), g.charge(passWork + weight(args))
+		if err := g.charge(passWork + weight(args)); err != nil {
+			return jinja.None(), err
+		}
+		for _, param := range args[1:] { // a macro's parameters are variables too
+			if err := g.store(jinja.None(), param); err != nil {
+				return jinja.None(), g.fail(err)
+			}
+		}
+		return jinja.None(), nil
+	})
+	vars[condGuard] = jinja.NewCallable(condGuard, func(args []jinja.Value, _ map[string]jinja.Value) (jinja.Value, error) {
+		if len(args) != 2 {
+			return jinja.None(), g.fail(errors.New("bad guard call"))
+		}
+		return args[1], g.charge(passWork + weight(args))
 	})
 	vars[leaveGuard] = jinja.NewCallable(leaveGuard, func([]jinja.Value, map[string]jinja.Value) (jinja.Value, error) {
 		g.depth--
@@ -111,25 +128,43 @@ func (g *guard) values(vars map[string]jinja.Value) {
 
 // store checks a value about to be stored into container (none for a
 // variable): it must not contain the container, which would make a value
-// that contains itself, and it must not be nested too deeply. Both would
-// make the library recurse without end when printing or comparing it.
+// that contains itself, and it must not be nested too deeply. Either would
+// make the library recurse until the stack overflows when printing or
+// comparing it. Nor may it be larger than maxValueBytes, which stops a
+// loop that doubles a value before it takes all memory.
+//
+// The depth of a variable's value is checked, but storing into a container
+// deepens whatever contains that container too, unseen. So such stores are
+// charged nodeWork for each list and dict checked, each adding at most one
+// level: with the work limited, so is the depth reached, to one the
+// library's recursion survives (it does 500000 levels).
 func (g *guard) store(container, v jinja.Value) error {
-	var target any
+	w := walk{g: g, cost: 1, seen: map[any]bool{}}
 	switch {
 	case container.IsList():
-		target = container.AsList()
+		w.target, w.cost = container.AsList(), nodeWork
 	case container.IsDict():
-		target = container.AsDict()
+		w.target, w.cost = container.AsDict(), nodeWork
 	}
-	return g.check(v, target, map[any]bool{}, 1)
+	return w.value(v, 1)
 }
 
-// check walks v, at nesting level depth, looking for target; seen holds
-// the lists and dicts already checked.
-func (g *guard) check(v jinja.Value, target any, seen map[any]bool, depth int) error {
+// walk is one check of a stored value.
+type walk struct {
+	g      *guard
+	target any          // the container the value goes into
+	cost   int          // the work of checking one list or dict
+	seen   map[any]bool // the lists and dicts checked
+	size   int          // bytes of text and items seen
+}
+
+// value checks v, at nesting level depth.
+func (w *walk) value(v jinja.Value, depth int) error {
 	var key any
 	var items []jinja.Value
 	switch {
+	case v.IsString():
+		return w.grow(len(v.AsString()))
 	case v.IsList():
 		l := v.AsList()
 		key, items = l, l.Items
@@ -142,24 +177,36 @@ func (g *guard) check(v jinja.Value, target any, seen map[any]bool, depth int) e
 	default:
 		return nil
 	}
-	if key == target {
+	if key == w.target {
 		return errors.New("template stores a value inside itself")
 	}
-	if seen[key] {
+	if w.seen[key] {
 		return nil
 	}
 	if depth >= maxValueDepth {
 		return fmt.Errorf("template nests values more than %d deep", maxValueDepth)
 	}
-	if err := g.charge(1); err != nil {
+	if err := w.g.charge(w.cost); err != nil {
+		return err
+	}
+	if err := w.grow(itemBytes * len(items)); err != nil {
 		return err
 	}
 	for _, item := range items {
-		if err := g.check(item, target, seen, depth+1); err != nil {
+		if err := w.value(item, depth+1); err != nil {
 			return err
 		}
 	}
-	seen[key] = true
+	w.seen[key] = true
+	return nil
+}
+
+// grow counts n more bytes of the value.
+func (w *walk) grow(n int) error {
+	w.size += n
+	if w.size > maxValueBytes {
+		return fmt.Errorf("template stores a value of more than %d bytes", maxValueBytes)
+	}
 	return nil
 }
 

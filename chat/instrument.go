@@ -13,17 +13,21 @@ import (
 const (
 	reservedPrefix = "__zhi"
 	stepGuard      = "__zhi_step"  // {{ __zhi_step(n) }}: one loop iteration, n bytes long
-	enterGuard     = "__zhi_enter" // {{ __zhi_enter(n) }}: a macro, n bytes long, starts
-	leaveGuard     = "__zhi_leave" // {{ __zhi_leave() }}: a macro ends
+	enterGuard     = "__zhi_enter" // {{ __zhi_enter(n, params...) }}: a macro or call block, n bytes long, starts
+	leaveGuard     = "__zhi_leave" // {{ __zhi_leave() }}: a macro or call block ends
+	condGuard      = "__zhi_cond"  // __zhi_cond(n, cond): a loop's filter, n bytes long
 	storeGuard     = "__zhi_store" // __zhi_store(container, value): value is stored into container
 	indexGuard     = "__zhi_index" // __zhi_index(i): i is a slice bound
 	maxNesting     = 64            // blocks inside blocks, brackets inside brackets
-	maxSourceBytes = 256 << 10     // real templates are under 20 KiB
-	setTargetRE    = `^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)?$`
+	maxSourceBytes = 64 << 10      // real templates are under 20 KiB; some of the library's work grows with the square of this
+	identifierRE   = `[A-Za-z_][A-Za-z0-9_]*`
 	mutatorMethods = "append insert update"
 )
 
-var setTarget = regexp.MustCompile(setTargetRE)
+var (
+	setTarget  = regexp.MustCompile(`^` + identifierRE + `(\.` + identifierRE + `)?$`)
+	identifier = regexp.MustCompile(`^` + identifierRE + `$`)
+)
 
 // insertion is text to insert into the template source before byte at.
 type insertion struct {
@@ -33,15 +37,17 @@ type insertion struct {
 
 // instrument returns src with guard calls inserted:
 //
-//   - {{ __zhi_step(n) }} at the start of every loop body, and
-//     {{ __zhi_enter(n) }} / {{ __zhi_leave() }} around every macro body,
-//     which bound the work and the recursion depth: n is the length of the
-//     body, which bounds the work of one pass through it, loops and macro
-//     calls inside aside;
+//   - {{ __zhi_step(n) }} at the start of every loop body, __zhi_cond(n, c)
+//     around every loop filter c, and {{ __zhi_enter(n, params...) }} /
+//     {{ __zhi_leave() }} around every macro and call block body, which
+//     bound the work and the recursion depth: n is the length of the body
+//     (with the header, for a macro's default values), which bounds the
+//     work of one pass through it, loops and calls inside aside;
 //   - __zhi_store(c, v) around every value v that a statement stores
 //     into a container c ({% set c.x = v %}, c.append(v), c.insert(i, v),
 //     c.update(v)) and __zhi_store(none, v) around every {% set x = v %},
-//     which refuse cyclic and too deeply nested values;
+//     which, like __zhi_enter for parameters, refuse cyclic and too deeply
+//     nested values;
 //   - __zhi_index(i) around every slice bound, which refuses bounds so
 //     large that the library's slicing loop would run for ever.
 //
@@ -76,20 +82,19 @@ func instrument(src string) (string, error) {
 			continue
 		}
 		if strings.HasPrefix(kw, "end") && len(blocks) > 0 {
-			b := blocks[len(blocks)-1]
+			in.weigh(blocks[len(blocks)-1], s.start)
 			blocks = blocks[:len(blocks)-1]
-			if b.guard >= 0 {
-				in.ins[b.guard].text = fmt.Sprintf(in.ins[b.guard].text, s.start-b.body)
-			}
 		}
-		guard := len(in.ins) // where segment puts a for or macro guard
+		guard := len(in.ins) // where segment puts a for, macro or call guard
 		if err := in.segment(s, kw); err != nil {
 			return "", err
 		}
 		switch kw {
-		case "for", "macro":
+		case "for":
 			blocks = append(blocks, block{guard: guard, body: s.end})
-		case "if", "call", "filter", "raw", "generation":
+		case "macro", "call":
+			blocks = append(blocks, block{guard: guard, body: s.start}) // parameter defaults run on each call
+		case "if", "filter", "raw", "generation":
 			blocks = append(blocks, block{guard: -1})
 		case "set":
 			if !strings.Contains(src[s.inner:s.innerEnd], "=") {
@@ -102,19 +107,25 @@ func instrument(src string) (string, error) {
 		inRaw = kw == "raw"
 	}
 	for _, b := range blocks {
-		if b.guard >= 0 { // unclosed: the library will refuse it
-			in.ins[b.guard].text = fmt.Sprintf(in.ins[b.guard].text, len(src)-b.body)
-		}
+		in.weigh(b, len(src)) // unclosed: the library will refuse it
 	}
 	return in.result(), nil
 }
 
 // block is a block statement being instrumented: its body starts at byte
-// body, and in.ins[guard] is the step or enter guard whose weight, the
-// body's length, is known at the block's end (-1: none).
+// body, and in.ins[guard] is its step or enter guard, whose weight is
+// known at the block's end (-1: none).
 type block struct {
 	guard int
 	body  int
+}
+
+// weigh sets the weight of b's guard now that its body is known to end
+// at byte end.
+func (in *instrumenter) weigh(b block, end int) {
+	if b.guard >= 0 {
+		in.ins[b.guard].text = fmt.Sprintf(in.ins[b.guard].text, end-b.body)
+	}
 }
 
 // instrumenter collects the insertions for one template.
@@ -159,9 +170,14 @@ func (in *instrumenter) segment(s segment, kw string) error {
 	switch kw {
 	case "for":
 		in.insert(s.end, "{{ "+stepGuard+"(%d) }}")
-	case "macro":
-		in.insert(s.end, "{{ "+enterGuard+"(%d) }}")
-	case "endmacro":
+		in.loopFilter()
+	case "macro", "call":
+		names, err := parameters(kw, in.src[start:s.innerEnd])
+		if err != nil {
+			return err
+		}
+		in.insert(s.end, "{{ "+enterGuard+"(%d"+strings.Join(append([]string{""}, names...), ", ")+") }}")
+	case "endmacro", "endcall":
 		in.insert(s.start, "{{ "+leaveGuard+"() }}")
 	case "set":
 		if err := in.set(s, start); err != nil {
@@ -178,6 +194,76 @@ func (in *instrumenter) segment(s segment, kw string) error {
 		return fmt.Errorf("a %s statement may not slice or change values", kw)
 	}
 	return nil
+}
+
+// loopFilter guards the condition of "for x in xs if cond", which runs for
+// every item, before the loop body's guard. It finds the keywords as the
+// library does: the first "in", "if" and "recursive" outside brackets.
+func (in *instrumenter) loopFilter() {
+	inAt, cond, end := -1, -1, len(in.toks)
+	depth := 0
+	for i, t := range in.toks {
+		if t.kind == punctToken {
+			switch t.text {
+			case "(", "[", "{":
+				depth++
+			case ")", "]", "}":
+				depth--
+			}
+			continue
+		}
+		if depth != 0 || t.kind != nameToken {
+			continue
+		}
+		switch {
+		case t.text == "in" && inAt < 0:
+			inAt = i
+		case inAt < 0 || end < len(in.toks):
+		case t.text == "recursive":
+			end = i
+		case t.text == "if" && cond < 0:
+			cond = i + 1
+		}
+	}
+	if cond >= 0 && cond < end {
+		weight := in.toks[end-1].end - in.toks[cond].pos
+		in.wrap(cond, end, condGuard, fmt.Sprintf("%d, ", weight))
+	}
+}
+
+// parameters returns the names a macro or call block binds its arguments
+// to, read from its header as the library reads them.
+func parameters(kw, header string) ([]string, error) {
+	header = strings.TrimSpace(header)
+	var list string
+	switch {
+	case kw == "macro":
+		_, list, _ = strings.Cut(header, "(")
+		list = strings.TrimSuffix(list, ")")
+	case strings.HasPrefix(header, "("):
+		list, _, _ = strings.Cut(header[1:], ")")
+	}
+	var names []string
+	for part := range strings.SplitSeq(list, ",") {
+		name, _, _ := strings.Cut(part, "=")
+		name = strings.TrimSpace(name)
+		if name == "" {
+			continue
+		}
+		if !identifier.MatchString(name) || isLiteral(name) {
+			return nil, fmt.Errorf("cannot check the %s parameter %q", kw, name)
+		}
+		names = append(names, name)
+	}
+	return names, nil
+}
+
+func isLiteral(name string) bool {
+	switch name {
+	case "none", "None", "null", "true", "True", "false", "False":
+		return true
+	}
+	return false
 }
 
 // set guards {% set target = value %}: the value is checked before the

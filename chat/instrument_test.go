@@ -31,6 +31,8 @@ var whitespaceTemplates = []string{
 	"{% set xs = [] %}{% for m in messages %}\n{{ xs.append(m.content) }}\n{% endfor %}{{ xs | join(',') }}\n{{ messages[1:] | length }}{{ messages[::-1][0].role }}",
 	"{% set d = {} %}{{ d.update({'a': 1}) }}{% set l = [1, 2] %}{{ l.insert(0, 3) }}{{ l }}{{ d }}\n\n{% raw %}{% for x in y %}{{ x[1:] }}{% endraw %}",
 	"{% for m in messages %}{% set c %}  {{ m.content }}  {% endset %}{{ c | trim }}\n{%- endfor %}",
+	"{% macro m(x, y='-') %}\n[{{ x }}{{ y }}{{ caller() }}]\n{% endmacro %}\n{% call m(1) %}\n  body\n{% endcall %}\n" +
+		"  {%- for m in messages if m.role != 'system' %}\n{{ m.content }}{% else %}\nnone{% endfor %}",
 }
 
 func instrumentedTemplates(t *testing.T) map[string]string {
@@ -80,7 +82,11 @@ func TestInstrumentKeepsOutput(t *testing.T) {
 func TestInstrumentInserts(t *testing.T) {
 	for _, c := range []struct{ source, want string }{
 		{"{% for x in y %}ab{% endfor %}", "{% for x in y %}{{ __zhi_step(2) }}ab{% endfor %}"},
-		{"{%- macro f(a) -%}abc{%- endmacro %}", "{%- macro f(a) -%}{{ __zhi_enter(3) }}abc{{ __zhi_leave() }}{%- endmacro %}"},
+		{"{%- macro f(a) -%}abc{%- endmacro %}", "{%- macro f(a) -%}{{ __zhi_enter(21, a) }}abc{{ __zhi_leave() }}{%- endmacro %}"},
+		{"{% macro f(a, b=[1]) %}{% endmacro %}", "{% macro f(a, b=[1]) %}{{ __zhi_enter(23, a, b) }}{{ __zhi_leave() }}{% endmacro %}"},
+		{"{% call(x) f() %}{{ x }}{% endcall %}", "{% call(x) f() %}{{ __zhi_enter(24, x) }}{{ x }}{{ __zhi_leave() }}{% endcall %}"},
+		{"{% for x in y if x.a[1:] %}{% endfor %}", "{% for x in y if __zhi_cond(7, x.a[__zhi_index(1):]) %}{{ __zhi_step(0) }}{% endfor %}"},
+		{"{% for x in (y if c else z) if d recursive %}{% endfor %}", "{% for x in (y if c else z) if __zhi_cond(1, d) recursive %}{{ __zhi_step(0) }}{% endfor %}"},
 		{"{% set x = y %}", "{% set x = __zhi_store(none, y) %}"},
 		{"{% set ns.x = y + [1] %}", "{% set ns.x = __zhi_store(ns, y + [1]) %}"},
 		{"{{ a.b[0].append(c) }}", "{{ a.b[0].append(__zhi_store(a.b[0], c)) }}"},
@@ -110,6 +116,8 @@ func TestInstrumentRefuses(t *testing.T) {
 		{"{% set a, b = 1, 2 %}", "cannot assign"},
 		{"{% set a[0] = 1 %}", "cannot assign"},
 		{"{% macro f(a=x[1:]) %}{% endmacro %}", "macro statement"},
+		{"{% macro f(None) %}{% endmacro %}", "parameter"},
+		{"{% call(a.b) f() %}{% endcall %}", "parameter"},
 		{"{{ " + strings.Repeat("(", maxNesting+1) + strings.Repeat(")", maxNesting+1) + " }}", "nested"},
 		{strings.Repeat("{% if x %}", maxNesting+1), "nested"},
 		{"{{ (] }}", "unbalanced"},

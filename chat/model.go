@@ -88,3 +88,19 @@ func mistralNamed(f *gguf.File) bool {
 	}
 	return false
 }
+
+// StopsFor splits the template's stops for a tokenizer: a stop that is a
+// single token is returned as its id, unless it is an end-of-generation
+// token, which stops generation anyway; the others as texts.
+func (t *Template) StopsFor(tok *tokenizer.Tokenizer) (texts []string, ids []int32) {
+	for _, stop := range t.stops {
+		encoded := tok.Encode(stop, false, true)
+		switch {
+		case len(encoded) != 1:
+			texts = append(texts, stop)
+		case !tok.IsEOG(encoded[0]):
+			ids = append(ids, encoded[0])
+		}
+	}
+	return texts, ids
+}

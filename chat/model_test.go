@@ -2,6 +2,7 @@ package chat
 
 import (
 	"path/filepath"
+	"slices"
 	"testing"
 
 	"zhi/gguf"
@@ -113,5 +114,35 @@ func TestForModelWrittenTemplate(t *testing.T) {
 func TestForModelNeedsTokenizer(t *testing.T) {
 	if _, err := ForModel(nil, nil, nil); err == nil {
 		t.Error("no error without a tokenizer")
+	}
+}
+
+func TestStopsFor(t *testing.T) {
+	_, tok := openModel(t, shared.Path(t, "vocab", "ggml-vocab-llama-bpe.gguf"))
+	for _, c := range []struct {
+		name  string
+		texts []string
+		ids   int
+	}{
+		{"llama3", nil, 0},                    // <|eot_id|> ends generation by itself
+		{"chatml", []string{"<|im_end|>"}, 0}, // not a token of this vocabulary
+	} {
+		tmpl, err := Builtin(c.name, Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		texts, ids := tmpl.StopsFor(tok)
+		if !slices.Equal(texts, c.texts) || len(ids) != c.ids {
+			t.Errorf("%s: stops %q and %v", c.name, texts, ids)
+		}
+	}
+	// A single token that does not end generation is a stop token.
+	tmpl, err := Parse("header", "{% for m in messages %}{{ m.content }}<|start_header_id|>{% endfor %}", Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	texts, ids := tmpl.StopsFor(tok)
+	if len(texts) != 0 || len(ids) != 1 || tok.Text(ids[0]) != "<|start_header_id|>" {
+		t.Errorf("stops %q and %v", texts, ids)
 	}
 }

@@ -11,9 +11,11 @@
 //
 // Templates come from model files, so they are untrusted programs. The
 // Jinja library has no limits of its own, so Parse inserts guards into
-// each template (see instrument) that bound its loops, recursion and
-// ranges and refuse cyclic or deeply nested values; what they cannot bound
-// is memory that single operations allocate, such as "x" * 10**10.
+// each template (see instrument) that bound its loops, recursion, ranges
+// and slices, and refuse cyclic, too deeply nested or too large values.
+// They cannot see inside one library operation: "x" * 10**10 still asks
+// for ten gigabytes, and an operation on megabytes of text, repeated in a
+// loop, is slow.
 package chat
 
 import (

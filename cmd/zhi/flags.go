@@ -4,10 +4,12 @@ import (
 	"fmt"
 	"os"
 	"strings"
+	"time"
 
 	"github.com/spf13/pflag"
 
 	"zhi/engine"
+	"zhi/sample"
 	"zhi/store"
 	"zhi/tensor"
 )
@@ -63,6 +65,36 @@ func resolveModel(nameOrPath string) (string, error) {
 		return "", err
 	}
 	return s.Resolve(nameOrPath)
+}
+
+// samplingFlags choose how generated tokens are drawn, with the reference's
+// defaults.
+type samplingFlags struct {
+	p    sample.Params
+	seed int64
+}
+
+func (s *samplingFlags) register(fs *pflag.FlagSet) {
+	s.p = sample.Defaults(0)
+	fs.Float32Var(&s.p.Temperature, "temp", s.p.Temperature, "temperature (0: greedy)")
+	fs.IntVar(&s.p.TopK, "top-k", s.p.TopK, "keep the K most likely tokens (0: off)")
+	fs.Float32Var(&s.p.TopP, "top-p", s.p.TopP, "keep the most likely tokens up to this total probability (1: off)")
+	fs.Float32Var(&s.p.MinP, "min-p", s.p.MinP, "drop tokens less likely than this fraction of the best (0: off)")
+	fs.Float32Var(&s.p.RepeatPenalty, "repeat-penalty", s.p.RepeatPenalty, "penalize recent tokens (1: off)")
+	fs.IntVar(&s.p.RepeatLastN, "repeat-last-n", s.p.RepeatLastN, "how many recent tokens the penalties see (-1: all)")
+	fs.Float32Var(&s.p.FrequencyPenalty, "frequency-penalty", 0, "subtract this times a token's recent count")
+	fs.Float32Var(&s.p.PresencePenalty, "presence-penalty", 0, "subtract this from recent tokens")
+	fs.Int64Var(&s.seed, "seed", -1, "random seed (-1: a new one each run)")
+}
+
+// params returns the sampling parameters the flags chose.
+func (s *samplingFlags) params() sample.Params {
+	p := s.p
+	p.Seed = uint64(s.seed)
+	if s.seed < 0 {
+		p.Seed = uint64(time.Now().UnixNano())
+	}
+	return p
 }
 
 // promptFlags choose the input tokens: a text, or ids as given.

@@ -1,8 +1,10 @@
 // Command zhi runs large language models stored as GGUF files.
 //
 //	zhi run -m MODEL -p PROMPT      continue a prompt
+//	zhi chat -m MODEL               talk with a model in the terminal
 //	zhi next -m MODEL PROMPT        show the most likely next tokens
 //	zhi tokenize -m MODEL TEXT      show how text splits into tokens
+//	zhi tokenizer train FILES...    train a tokenizer on text files
 //	zhi info -m MODEL               describe a model file
 //	zhi bench -m MODEL              measure speed as llama-bench does
 //	zhi quantize IN OUT TYPE        quantize a model's weights
@@ -27,8 +29,10 @@ const usage = `zhi runs large language models stored as GGUF files.
 
 Usage:
   zhi run -m MODEL -p PROMPT [-n N] [--temp T] [--top-k K] [--top-p P] [--min-p P] [--seed S] [--json]
+  zhi chat -m MODEL [--system TEXT] [-n N] [--temp T] [--top-k K] [--top-p P] [--min-p P] [--seed S]
   zhi next -m MODEL PROMPT [--top K] [--all] [--json]
   zhi tokenize -m MODEL [--no-bos] [--json] TEXT
+  zhi tokenizer train --vocab N -o OUT.gguf FILES...
   zhi info -m MODEL
   zhi bench (-m MODEL | --shape NAME [--type TYPE]) [-p 512] [-n 128] [-r 5] [-t THREADS] [--json]
   zhi quantize [-t THREADS] [-q] IN.gguf OUT.gguf TYPE
@@ -49,7 +53,7 @@ type command struct {
 	setup func(fs *pflag.FlagSet) func(args []string) error
 }
 
-var commands = []command{runCommand, nextCommand, tokenizeCommand, infoCommand, benchCommand, quantizeCommand, serveCommand, pullCommand, listCommand, rmCommand}
+var commands = []command{runCommand, chatCommand, nextCommand, tokenizeCommand, tokenizerCommand, infoCommand, benchCommand, quantizeCommand, serveCommand, pullCommand, listCommand, rmCommand}
 
 func main() {
 	if err := dispatch(os.Args[1:], os.Stdout); err != nil {
@@ -82,7 +86,7 @@ func dispatch(args []string, stdout io.Writer) error {
 		}
 		return run(fs.Args())
 	}
-	return fmt.Errorf("unknown command %q (commands: run, next, tokenize, info, bench, quantize, serve, pull, list, rm)", args[0])
+	return fmt.Errorf("unknown command %q (commands: run, chat, next, tokenize, tokenizer, info, bench, quantize, serve, pull, list, rm)", args[0])
 }
 
 // oneLine keeps an error message to a single line, as a shell user expects.
