@@ -88,17 +88,7 @@ func New(e *engine.Engine, sched *engine.Scheduler, o Options) (*Server, error) 
 		mux:     http.NewServeMux(),
 		metrics: newHTTPMetrics(),
 	}
-	// The template's stops that are single tokens stop as tokens (those
-	// that end generation already do); the others are matched as text.
-	for _, stop := range tmpl.Stops() {
-		ids := e.Tokenizer.Encode(stop, false, true)
-		switch {
-		case len(ids) != 1:
-			s.stopTexts = append(s.stopTexts, stop)
-		case !e.Tokenizer.IsEOG(ids[0]):
-			s.stopTokens = append(s.stopTokens, ids[0])
-		}
-	}
+	s.stopTexts, s.stopTokens = tmpl.StopsFor(e.Tokenizer)
 	s.routes()
 	return s, nil
 }

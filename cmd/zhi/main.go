@@ -7,6 +7,7 @@
 //	zhi tokenizer train FILES...    train a tokenizer on text files
 //	zhi info -m MODEL               describe a model file
 //	zhi bench -m MODEL              measure speed as llama-bench does
+//	zhi perplexity -m MODEL FILE    measure perplexity on a text
 //	zhi quantize IN OUT TYPE        quantize a model's weights
 //	zhi serve -m MODEL              answer OpenAI-compatible HTTP requests
 //	zhi pull NAME                   download a model from the Hugging Face hub
@@ -35,6 +36,7 @@ Usage:
   zhi tokenizer train --vocab N -o OUT.gguf FILES...
   zhi info -m MODEL
   zhi bench (-m MODEL | --shape NAME [--type TYPE]) [-p 512] [-n 128] [-r 5] [-t THREADS] [--json]
+  zhi perplexity -m MODEL [-c 512] [--chunks N] [--json] FILE
   zhi quantize [-t THREADS] [-q] IN.gguf OUT.gguf TYPE
   zhi serve -m MODEL [--host H] [--port P] [--api-key KEY] [--parallel N] [--ctx N] [--queue N] [--alias NAME]
   zhi pull [-q] hf.co/OWNER/REPO/FILE.gguf[@REVISION]
@@ -53,7 +55,7 @@ type command struct {
 	setup func(fs *pflag.FlagSet) func(args []string) error
 }
 
-var commands = []command{runCommand, chatCommand, nextCommand, tokenizeCommand, tokenizerCommand, infoCommand, benchCommand, quantizeCommand, serveCommand, pullCommand, listCommand, rmCommand}
+var commands = []command{runCommand, chatCommand, nextCommand, tokenizeCommand, tokenizerCommand, infoCommand, benchCommand, perplexityCommand, quantizeCommand, serveCommand, pullCommand, listCommand, rmCommand}
 
 func main() {
 	if err := dispatch(os.Args[1:], os.Stdout); err != nil {
@@ -86,7 +88,7 @@ func dispatch(args []string, stdout io.Writer) error {
 		}
 		return run(fs.Args())
 	}
-	return fmt.Errorf("unknown command %q (commands: run, chat, next, tokenize, tokenizer, info, bench, quantize, serve, pull, list, rm)", args[0])
+	return fmt.Errorf("unknown command %q (commands: run, chat, next, tokenize, tokenizer, info, bench, perplexity, quantize, serve, pull, list, rm)", args[0])
 }
 
 // oneLine keeps an error message to a single line, as a shell user expects.
