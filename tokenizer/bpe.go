@@ -23,6 +23,17 @@ func init() {
 	}
 }
 
+// AppendByteLevel appends raw's bytes spelled as byte-level BPE vocabularies
+// spell them (GPT-2's bytes_to_unicode table: printable Latin-1 bytes as
+// themselves, the others as code points from U+0100 on), so that the space is
+// "Ġ" and the newline "Ċ".
+func AppendByteLevel(dst []byte, raw string) []byte {
+	for i := range len(raw) {
+		dst = append(dst, byteRunes[raw[i]]...)
+	}
+	return dst
+}
+
 // encodeBPE appends the tokens of raw text for a "gpt2" vocabulary: the
 // pre-tokenizer splits the text into words, each word is spelled with the
 // byte characters and its characters merge by rank, lowest first.
@@ -46,10 +57,7 @@ func (t *Tokenizer) encodeBPE(out []int32, text string) []int32 {
 	}
 	var buf []byte
 	for _, chunk := range t.splitter.Split(sanitizeUTF8(text)) {
-		buf = buf[:0]
-		for i := range len(chunk) {
-			buf = append(buf, byteRunes[chunk[i]]...)
-		}
+		buf = AppendByteLevel(buf[:0], chunk)
 		word := string(buf)
 		if t.ignoreMerges {
 			if id, ok := t.ids[word]; ok {
