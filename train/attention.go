@@ -1,0 +1,72 @@
+package train
+
+import (
+	"math"
+
+	"zhi/tensor"
+)
+
+// Causal self-attention of one head over one sequence of T positions:
+//
+//	S = Q·Kᵀ·scale, P = softmax(S) over the positions up to each row's own,
+//	O = P·V
+//
+// The forward pass keeps only the log-sum-exp of each row of S; the
+// backward pass recomputes P from it, so memory does not grow with T² times
+// the number of heads and layers. Products skip the tiles the causal mask
+// makes zero, about half of each.
+
+// attendForward computes o from q, k and v (T×hd each) and stores each
+// row's log-sum-exp in lse. s is T×T scratch.
+func attendForward(o, q, k, v mat, lse []float32, scale float32, s []float32, buf *gemmBuf) {
+	t := q.rows
+	sm := rowMajor(s, t, t)
+	gemmTri(sm, q, k.T(), false, lowerC, buf)
+	for i := range t {
+		row := s[i*t : (i+1)*t]
+		causal := row[:i+1]
+		tensor.Scale(causal, scale)
+		m := causal[0]
+		for _, x := range causal {
+			m = max(m, x)
+		}
+		sum := tensor.SoftmaxExp(causal, m)
+		tensor.Scale(causal, float32(1/sum))
+		clear(row[i+1:])
+		lse[i] = m + float32(math.Log(sum))
+	}
+	gemmTri(o, sm, v, false, lowerA, buf)
+}
+
+// attendBackward computes the gradients of q, k and v from that of o. dq is
+// set; dk and dv are set, or added to when acc is set, since the query
+// heads of a group share their keys and values. s and ds are T×T scratch.
+//
+// With D = rowsum(dO∘O), the gradient through the softmax is
+// dS = P∘(dP − D), where dP = dO·Vᵀ.
+func attendBackward(dq, dk, dv, do, q, k, v, o mat, lse []float32, scale float32, acc bool, s, ds []float32, buf *gemmBuf) {
+	t := q.rows
+	pm, dpm := rowMajor(s, t, t), rowMajor(ds, t, t)
+	gemmTri(pm, q, k.T(), false, lowerC, buf)
+	for i := range t {
+		causal := s[i*t : i*t+i+1]
+		tensor.Scale(causal, scale)
+		tensor.SoftmaxExp(causal, lse[i])
+		clear(s[i*t+i+1 : (i+1)*t])
+	}
+	gemmTri(dv, pm.T(), do, acc, upperA, buf)
+	gemmTri(dpm, do, v.T(), false, lowerC, buf)
+	for i := range t {
+		var d float32
+		for j := range o.cols {
+			d += do.at(i, j) * o.at(i, j)
+		}
+		p, dp := s[i*t:i*t+i+1], ds[i*t:(i+1)*t]
+		for j, pj := range p {
+			dp[j] = pj * (dp[j] - d) * scale
+		}
+		clear(dp[i+1:])
+	}
+	gemmTri(dq, dpm, k, false, lowerA, buf)
+	gemmTri(dk, dpm.T(), q, acc, upperA, buf)
+}

@@ -1,0 +1,240 @@
+package train
+
+import (
+	"fmt"
+
+	"zhi/tensor"
+)
+
+// Matrix products are the whole cost of training, and every one of them is
+// C = A·B for some views A and B of row-major buffers: a weight used as is
+// or transposed, a head's columns of the query buffer, a gradient read by
+// columns. mat describes such a view by two strides, so that transposing
+// is swapping them and a product never copies its operands to reorder them.
+//
+// gemm computes products the way high-performance BLAS libraries do. For
+// each block of kc values of k, it copies ("packs") A into panels of mr
+// rows and, nc columns at a time, B into panels of nr columns, each panel
+// laid out in the order the kernel reads it; a register-blocked kernel then
+// keeps an mr×nr tile of C in registers while it runs along k. Packing
+// turns every strided access into a sequential one and costs O(mk + kn)
+// against the product's O(mnk); the blocking keeps a panel of A in L1 and
+// the block of B in L2 while they are used.
+
+// mat is a rows×cols matrix whose element (i, j) is data[i*rs + j*cs].
+type mat struct {
+	data       []float32
+	rows, cols int
+	rs, cs     int
+}
+
+// rowMajor views data as a rows×cols matrix stored row after row.
+func rowMajor(data []float32, rows, cols int) mat {
+	return mat{data: data[:rows*cols], rows: rows, cols: cols, rs: cols, cs: 1}
+}
+
+// T is the transpose of a, sharing its data.
+func (a mat) T() mat { return mat{a.data, a.cols, a.rows, a.cs, a.rs} }
+
+// sub is rows [r0, r0+rows) and columns [c0, c0+cols) of a.
+func (a mat) sub(r0, rows, c0, cols int) mat {
+	return mat{a.data[r0*a.rs+c0*a.cs:], rows, cols, a.rs, a.cs}
+}
+
+// at returns element (i, j); it is for tests and small loops.
+func (a mat) at(i, j int) float32 { return a.data[i*a.rs+j*a.cs] }
+
+// Kernel tile and blocking sizes. The tile is what the AVX2 kernel holds in
+// twelve of its sixteen registers: 6 rows of 16 columns.
+const (
+	mr = 6
+	nr = 16
+	kc = 256 // a panel of A (6 KiB) stays in L1
+	nc = 128 // a block of B (128 KiB) stays in L2
+)
+
+// gemmBuf holds one goroutine's packed operands.
+type gemmBuf struct {
+	a    []float32 // all of A's rows for one block of k
+	b    [kc * nc]float32
+	tile [mr * nr]float32
+}
+
+// triangle tells gemm which part of a product of attention matrices
+// matters, so that it skips the tiles that are zero or unwanted under the
+// causal mask.
+type triangle int
+
+const (
+	dense  triangle = iota
+	lowerC          // only C[i][j] with j <= i is wanted; the rest of C is left zero (or as it was when accumulating)
+	lowerA          // A[i][p] is zero for p > i
+	upperA          // A[i][p] is zero for p < i
+)
+
+// gemm sets C = A·B, or adds A·B to C when acc is set. C must be row-major
+// (cs == 1) and must not overlap A or B.
+func gemm(c, a, b mat, acc bool, buf *gemmBuf) { gemmTri(c, a, b, acc, dense, buf) }
+
+// gemmTri is gemm knowing where A or C is triangular.
+func gemmTri(c, a, b mat, acc bool, tri triangle, buf *gemmBuf) {
+	if a.rows != c.rows || b.cols != c.cols || a.cols != b.rows || c.cs != 1 {
+		panic(fmt.Sprintf("train: gemm shapes %dx%d = %dx%d · %dx%d", c.rows, c.cols, a.rows, a.cols, b.rows, b.cols))
+	}
+	m, n, k := c.rows, c.cols, a.cols
+	// A dense product sets C with its first block of k. A triangular one
+	// may skip tiles there, so it clears C first.
+	if !acc && (tri != dense || k == 0) {
+		for i := range m {
+			clear(c.data[i*c.rs : i*c.rs+n])
+		}
+		acc = true
+	}
+	panels := (m + mr - 1) / mr
+	for k0 := 0; k0 < k; k0 += kc {
+		kb := min(kc, k-k0)
+		set := !acc && k0 == 0
+		if need := panels * mr * kb; cap(buf.a) < need {
+			buf.a = make([]float32, need)
+		}
+		for p := range panels {
+			m0 := p * mr
+			packA(buf.a[m0*kb:], a.sub(m0, min(mr, m-m0), k0, kb))
+		}
+		for n0 := 0; n0 < n; n0 += nc {
+			nb := min(nc, n-n0)
+			packB(buf.b[:], b.sub(k0, kb, n0, nb))
+			for m0 := 0; m0 < m; m0 += mr {
+				mb := min(mr, m-m0)
+				// The range of k this row panel needs.
+				lo, hi := k0, k0+kb
+				switch tri {
+				case lowerA:
+					hi = min(hi, m0+mb)
+				case upperA:
+					lo = max(lo, m0)
+				}
+				if lo >= hi {
+					continue
+				}
+				ap := buf.a[m0*kb+(lo-k0)*mr:]
+				for j0 := 0; j0 < nb; j0 += nr {
+					if tri == lowerC && n0+j0 >= m0+mb {
+						break
+					}
+					jb := min(nr, nb-j0)
+					bp := buf.b[j0*kb+(lo-k0)*nr:]
+					out := c.data[m0*c.rs+n0+j0:]
+					if mb == mr && jb == nr {
+						kernel(hi-lo, ap, bp, out, c.rs, set)
+						continue
+					}
+					// An edge tile goes through a full one: the packed
+					// panels are zero beyond the edge.
+					kernel(hi-lo, ap, bp, buf.tile[:], nr, true)
+					for i := range mb {
+						row := out[i*c.rs : i*c.rs+jb]
+						tile := buf.tile[i*nr : i*nr+jb]
+						if set {
+							copy(row, tile)
+							continue
+						}
+						for j, v := range tile {
+							row[j] += v
+						}
+					}
+				}
+			}
+		}
+	}
+}
+
+// packA copies a (at most mr rows) into dst column by column, mr values a
+// column, zero below its last row.
+func packA(dst []float32, a mat) {
+	dst = dst[:a.cols*mr]
+	switch {
+	case a.rows == mr && a.cs == 1:
+		r0, r1, r2 := a.data[:a.cols], a.data[a.rs:a.rs+a.cols], a.data[2*a.rs:2*a.rs+a.cols]
+		r3, r4, r5 := a.data[3*a.rs:3*a.rs+a.cols], a.data[4*a.rs:4*a.rs+a.cols], a.data[5*a.rs:5*a.rs+a.cols]
+		for p := range r0 {
+			col := (*[mr]float32)(dst[p*mr:])
+			col[0], col[1], col[2], col[3], col[4], col[5] = r0[p], r1[p], r2[p], r3[p], r4[p], r5[p]
+		}
+	case a.rows == mr && a.rs == 1:
+		// A is a transpose: its columns are rows of the buffer.
+		for p := range a.cols {
+			// Element by element: an array assignment would call memmove.
+			src, col := (*[mr]float32)(a.data[p*a.cs:]), (*[mr]float32)(dst[p*mr:])
+			col[0], col[1], col[2], col[3], col[4], col[5] = src[0], src[1], src[2], src[3], src[4], src[5]
+		}
+	default:
+		clear(dst)
+		for p := range a.cols {
+			for i := range a.rows {
+				dst[p*mr+i] = a.data[i*a.rs+p*a.cs]
+			}
+		}
+	}
+}
+
+// packB copies b into panels of nr columns, each panel row by row, nr
+// values a row, zero right of b's last column.
+func packB(dst []float32, b mat) {
+	for j0 := 0; j0 < b.cols; j0 += nr {
+		jb := min(nr, b.cols-j0)
+		panel := dst[j0*b.rows : (j0+nr)*b.rows]
+		if jb < nr {
+			clear(panel)
+		}
+		if b.cs == 1 {
+			for p := range b.rows {
+				copy(panel[p*nr:p*nr+jb], b.data[p*b.rs+j0:])
+			}
+			continue
+		}
+		for j := range jb {
+			src := b.data[(j0+j)*b.cs:]
+			for p := range b.rows {
+				panel[p*nr+j] = src[p*b.rs]
+			}
+		}
+	}
+}
+
+// kernelGeneric adds the product of a k×mr packed panel of A and a k×nr
+// packed panel of B to the mr×nr tile of c whose rows are ldc apart, or
+// stores it there when set is true.
+func kernelGeneric(k int, a, b, c []float32, ldc int, set bool) {
+	var acc [mr][nr]float32
+	a, b = a[:k*mr], b[:k*nr]
+	for p := range k {
+		bp := (*[nr]float32)(b[p*nr:])
+		for i, ai := range (*[mr]float32)(a[p*mr:]) {
+			row := &acc[i]
+			for j, bj := range bp {
+				row[j] += ai * bj
+			}
+		}
+	}
+	for i := range acc {
+		row := (*[nr]float32)(c[i*ldc : i*ldc+nr])
+		if set {
+			*row = acc[i]
+			continue
+		}
+		for j, v := range acc[i] {
+			row[j] += v
+		}
+	}
+}
+
+// matmul is gemm split by rows of C over the model's worker pool.
+func (m *Model) matmul(c, a, b mat, acc bool) {
+	m.pool.For(c.rows, mr, func(w, lo, hi int) {
+		gemm(c.sub(lo, hi-lo, 0, c.cols), a.sub(lo, hi-lo, 0, a.cols), b, acc, &m.gemmBufs[w])
+	})
+}
+
+// newGemmBufs allocates one gemmBuf per worker of pool.
+func newGemmBufs(pool *tensor.Pool) []gemmBuf { return make([]gemmBuf, pool.Threads()) }

@@ -1,0 +1,126 @@
+package train
+
+import (
+	"math"
+	"math/rand/v2"
+	"testing"
+)
+
+func randSlice(rng *rand.Rand, n int, std float64) []float32 {
+	s := make([]float32, n)
+	for i := range s {
+		s[i] = float32(rng.NormFloat64() * std)
+	}
+	return s
+}
+
+// naiveProduct is A·B in float64.
+func naiveProduct(a, b mat) []float64 {
+	out := make([]float64, a.rows*b.cols)
+	for i := range a.rows {
+		for j := range b.cols {
+			var s float64
+			for p := range a.cols {
+				s += float64(a.at(i, p)) * float64(b.at(p, j))
+			}
+			out[i*b.cols+j] = s
+		}
+	}
+	return out
+}
+
+// TestGemm checks every operand layout the network uses (plain,
+// transposed, a block of columns of a wider buffer), edge tiles, blocking
+// along k and n, and accumulation.
+func TestGemm(t *testing.T) {
+	rng := rand.New(rand.NewPCG(1, 2))
+	var buf gemmBuf
+	for _, sz := range [][3]int{{1, 1, 1}, {6, 16, 8}, {7, 17, 3}, {13, 40, 300}, {12, 150, 64}, {5, 300, 520}} {
+		m, n, k := sz[0], sz[1], sz[2]
+		for layout := range 4 {
+			// A is m×k: stored as is, or as the transpose of a k×m buffer.
+			var a, b mat
+			if layout&1 == 0 {
+				a = rowMajor(randSlice(rng, m*(k+3), 1), m, k+3).sub(0, m, 2, k) // columns of a wider buffer
+			} else {
+				a = rowMajor(randSlice(rng, k*m, 1), k, m).T()
+			}
+			if layout&2 == 0 {
+				b = rowMajor(randSlice(rng, k*n, 1), k, n)
+			} else {
+				b = rowMajor(randSlice(rng, n*k, 1), n, k).T()
+			}
+			want := naiveProduct(a, b)
+			c := rowMajor(randSlice(rng, m*n, 1), m, n)
+			old := append([]float32(nil), c.data...)
+			gemm(c, a, b, true, &buf)
+			for i, w := range want {
+				if got := float64(c.data[i]) - float64(old[i]); math.Abs(got-w) > 1e-4*math.Sqrt(float64(k)) {
+					t.Fatalf("%v layout %d acc: element %d = %g, want %g", sz, layout, i, got, w)
+				}
+			}
+			gemm(c, a, b, false, &buf)
+			for i, w := range want {
+				if got := float64(c.data[i]); math.Abs(got-w) > 1e-4*math.Sqrt(float64(k)) {
+					t.Fatalf("%v layout %d: element %d = %g, want %g", sz, layout, i, got, w)
+				}
+			}
+		}
+	}
+}
+
+// TestKernelMatchesGeneric compares the kernel in use (assembly on AVX2
+// machines) with its Go version.
+func TestKernelMatchesGeneric(t *testing.T) {
+	rng := rand.New(rand.NewPCG(3, 4))
+	for _, k := range []int{1, 2, 7, 256} {
+		a, b := randSlice(rng, k*mr, 1), randSlice(rng, k*nr, 1)
+		const ldc = nr + 5
+		c1 := randSlice(rng, (mr-1)*ldc+nr, 1)
+		c2 := append([]float32(nil), c1...)
+		for _, set := range []bool{false, true} {
+			kernel(k, a, b, c1, ldc, set)
+			kernelGeneric(k, a, b, c2, ldc, set)
+			for i := range c1 {
+				if math.Abs(float64(c1[i]-c2[i])) > 1e-5*float64(k) {
+					t.Fatalf("k=%d set=%v: c[%d] = %g, generic %g", k, set, i, c1[i], c2[i])
+				}
+			}
+		}
+	}
+}
+
+// TestGemmTriangles checks that the causal shortcuts skip only zeros or
+// unwanted values.
+func TestGemmTriangles(t *testing.T) {
+	rng := rand.New(rand.NewPCG(5, 6))
+	var buf gemmBuf
+	const n = 45
+	for _, tri := range []triangle{lowerC, lowerA, upperA} {
+		a := rowMajor(randSlice(rng, n*n, 1), n, n)
+		for i := range n {
+			for p := range n {
+				if tri == lowerA && p > i || tri == upperA && p < i {
+					a.data[i*n+p] = 0
+				}
+			}
+		}
+		b := rowMajor(randSlice(rng, n*20, 1), n, 20)
+		if tri == lowerC {
+			b = rowMajor(randSlice(rng, n*n, 1), n, n)
+		}
+		want := naiveProduct(a, b)
+		c := rowMajor(make([]float32, n*b.cols), n, b.cols)
+		gemmTri(c, a, b, false, tri, &buf)
+		for i := range n {
+			for j := range b.cols {
+				if tri == lowerC && j > i {
+					continue
+				}
+				if got, w := float64(c.at(i, j)), want[i*b.cols+j]; math.Abs(got-w) > 1e-4 {
+					t.Fatalf("triangle %d: C[%d][%d] = %g, want %g", tri, i, j, got, w)
+				}
+			}
+		}
+	}
+}
