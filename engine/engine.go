@@ -66,6 +66,20 @@ func Open(path string, o Options) (*Engine, error) {
 	return e, nil
 }
 
+// OpenBytes loads a model held in memory, such as one built into the
+// binary; name is what errors call it. The engine reads data in place.
+func OpenBytes(name string, data []byte, o Options) (*Engine, error) {
+	f, err := gguf.Parse(data)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", name, err)
+	}
+	e, err := fromFile(f, o)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", name, err)
+	}
+	return e, nil
+}
+
 func fromFile(f *gguf.File, o Options) (*Engine, error) {
 	m, err := model.Load(f)
 	if err != nil {

@@ -5,7 +5,9 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"os"
 	"slices"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -332,5 +334,32 @@ func TestControlTokensHidden(t *testing.T) {
 	}
 	if controls == 0 {
 		t.Fatal("the prompt produced no control token to check")
+	}
+}
+
+// A model in memory computes what the same file computes.
+func TestOpenBytes(t *testing.T) {
+	path := shared.Path(t, "reference", "tiny-llama3-q4_k_m.gguf")
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	mem, err := OpenBytes("tiny", data, Options{Context: 32})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer mem.Close()
+	file := openShared(t, "tiny-llama3-q4_k_m.gguf", Options{Context: 32})
+	prompt := file.Tokenize("The cat sat on the", true)
+	a, err := mem.Logits(prompt, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := file.Logits(prompt, false)
+	if !slices.Equal(a[0], b[0]) {
+		t.Error("the model in memory gave other logits than the file")
+	}
+	if _, err := OpenBytes("junk", []byte("GGUF nonsense"), Options{}); err == nil || !strings.HasPrefix(err.Error(), "junk: ") {
+		t.Errorf("junk bytes: %v", err)
 	}
 }
