@@ -107,9 +107,19 @@ func BuiltinNames() []string {
 
 // Builtin returns the built-in template of that name: one of BuiltinNames.
 func Builtin(name string, o Options) (*Template, error) {
-	source, ok := builtins[name]
-	if !ok {
-		return nil, fmt.Errorf("chat: no built-in template %q (have %v)", name, BuiltinNames())
+	source, err := BuiltinSource(name)
+	if err != nil {
+		return nil, err
 	}
 	return Parse(name, source, o)
+}
+
+// BuiltinSource returns the Jinja source of a built-in template, to store in
+// a model file as its tokenizer.chat_template.
+func BuiltinSource(name string) (string, error) {
+	source, ok := builtins[name]
+	if !ok {
+		return "", fmt.Errorf("chat: no built-in template %q (have %v)", name, BuiltinNames())
+	}
+	return source, nil
 }

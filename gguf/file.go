@@ -119,6 +119,9 @@ type File struct {
 	tensors map[string]int
 }
 
+// Size is the file's length in bytes.
+func (f *File) Size() int64 { return int64(len(f.data)) }
+
 // Close releases the file's mapping. Slices returned by TensorData must not
 // be used afterwards.
 func (f *File) Close() error {

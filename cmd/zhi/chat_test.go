@@ -187,5 +187,4 @@ func TestChatErrors(t *testing.T) {
 	mustFail(t, "unexpected argument", "chat", "-m", model, "Hello")
 	mustFail(t, "-n 0", "chat", "-m", model, "-n", "0")
 	mustFail(t, "temperature", "chat", "-m", model, "--temp", "NaN")
-	mustFail(t, "no model", "chat")
 }

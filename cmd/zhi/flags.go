@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"fmt"
 	"os"
 	"strings"
@@ -8,6 +9,7 @@ import (
 
 	"github.com/spf13/pflag"
 
+	"zhi/defaultmodel/weights"
 	"zhi/engine"
 	"zhi/sample"
 	"zhi/store"
@@ -24,17 +26,20 @@ type modelFlags struct {
 }
 
 func (m *modelFlags) register(fs *pflag.FlagSet) {
-	fs.StringVarP(&m.path, "model", "m", "", "GGUF model file, or the name of a model in the store ("+nameForm+")")
+	fs.StringVarP(&m.path, "model", "m", "", "GGUF model file, or the name of a model in the store ("+nameForm+"); none: the built-in model")
 	fs.IntVarP(&m.threads, "threads", "t", 0, "worker threads (0: one per CPU)")
 	fs.IntVarP(&m.context, "ctx-size", "c", 0, fmt.Sprintf("context size in tokens (0: the model's, at most %d)", engine.DefaultContext))
 	fs.StringVar(&m.cacheK, "cache-type-k", "f16", "type of the cached keys: f16 or q8_0")
 	fs.StringVar(&m.cacheV, "cache-type-v", "f16", "type of the cached values: f16 or q8_0")
 }
 
+// builtinName is what the commands call the model built into zhi.
+const builtinName = "zhi-default"
+
+// builtin reports whether no model was given, so the built-in one runs.
+func (m *modelFlags) builtin() bool { return m.path == "" || m.path == builtinName }
+
 func (m *modelFlags) open() (*engine.Engine, error) {
-	if m.path == "" {
-		return nil, fmt.Errorf("no model given: use -m MODEL.gguf")
-	}
 	if m.threads < 0 || m.context < 0 {
 		return nil, fmt.Errorf("--threads and --ctx-size must not be negative")
 	}
@@ -46,12 +51,18 @@ func (m *modelFlags) open() (*engine.Engine, error) {
 		}
 		types[i] = t
 	}
+	o := engine.Options{Threads: m.threads, Context: m.context, CacheK: types[0], CacheV: types[1]}
+	if m.builtin() {
+		m.path = builtinName
+		// A copy, so that the tensors lie at the alignment the heap gives.
+		return engine.OpenBytes(builtinName, bytes.Clone(weights.GGUF), o)
+	}
 	// The commands report the model's file, so a name gives way to its path.
 	var err error
 	if m.path, err = resolveModel(m.path); err != nil {
 		return nil, err
 	}
-	return engine.Open(m.path, engine.Options{Threads: m.threads, Context: m.context, CacheK: types[0], CacheV: types[1]})
+	return engine.Open(m.path, o)
 }
 
 // resolveModel turns a model name (hf.co/OWNER/REPO/FILE.gguf) into the path

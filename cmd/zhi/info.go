@@ -41,16 +41,20 @@ var infoCommand = command{
 				typeList = append(typeList, fmt.Sprintf("%s×%d", t, n))
 			}
 			sort.Strings(typeList)
-			st, err := os.Stat(mf.path)
-			if err != nil {
-				return err
+			size := uint64(e.File.Size())
+			if !mf.builtin() {
+				st, err := os.Stat(mf.path)
+				if err != nil {
+					return err
+				}
+				size = uint64(st.Size())
 			}
 			kBytes, _ := e.CacheK.RowSize(c.KVDim())
 			vBytes, _ := e.CacheV.RowSize(c.KVDim())
 			kvBytes := uint64(c.Layers * e.Context * (kBytes + vBytes))
 			name, _ := e.File.String("general.name")
 			tok := e.Tokenizer
-			fmt.Printf("file          %s (%s, GGUF v%d)\n", mf.path, bytesString(uint64(st.Size())), e.File.Version)
+			fmt.Printf("file          %s (%s, GGUF v%d)\n", mf.path, bytesString(size), e.File.Version)
 			if name != "" {
 				fmt.Printf("name          %s\n", name)
 			}

@@ -5,6 +5,10 @@
 //	zhi next -m MODEL PROMPT        show the most likely next tokens
 //	zhi tokenize -m MODEL TEXT      show how text splits into tokens
 //	zhi tokenizer train FILES...    train a tokenizer on text files
+//	zhi train --data FILES -o OUT   pretrain a model from scratch
+//	zhi finetune -m BASE --data F   fine-tune a model on question/answer pairs
+//	zhi compare -m MODEL            pick the better of two answers, for align
+//	zhi align -m SFT --data PREFS   align a model with preferences (DPO)
 //	zhi info -m MODEL               describe a model file
 //	zhi bench -m MODEL              measure speed as llama-bench does
 //	zhi perplexity -m MODEL FILE    measure perplexity on a text
@@ -34,6 +38,10 @@ Usage:
   zhi next -m MODEL PROMPT [--top K] [--all] [--json]
   zhi tokenize -m MODEL [--no-bos] [--json] TEXT
   zhi tokenizer train --vocab N -o OUT.gguf FILES...
+  zhi train --data FILES -o OUT.gguf [--dim D --layers L ...] [--steps N | --time D] [--resume] [-q]
+  zhi finetune -m BASE --data PAIRS.jsonl -o OUT.gguf [--epochs N] [--lr LR] [--lora-rank R [--lora-alpha A] [--lora-targets q,k,v,o] [--adapter OUT-lora.gguf]]
+  zhi compare -m MODEL [--prompts FILE] [-o prefs.jsonl] [--system TEXT] [-n N] [--temp T] [--temp-b T]
+  zhi align -m SFT --data PREFS.jsonl -o OUT.gguf [--beta 0.1] [--epochs N] [--lr LR] [--lora-rank R ...]
   zhi info -m MODEL
   zhi bench (-m MODEL | --shape NAME [--type TYPE]) [-p 512] [-n 128] [-r 5] [-t THREADS] [--json]
   zhi perplexity -m MODEL [-c 512] [--chunks N] [--json] FILE
@@ -55,7 +63,7 @@ type command struct {
 	setup func(fs *pflag.FlagSet) func(args []string) error
 }
 
-var commands = []command{runCommand, chatCommand, nextCommand, tokenizeCommand, tokenizerCommand, infoCommand, benchCommand, perplexityCommand, quantizeCommand, serveCommand, pullCommand, listCommand, rmCommand}
+var commands = []command{runCommand, chatCommand, nextCommand, tokenizeCommand, tokenizerCommand, trainCommand, finetuneCommand, compareCommand, alignCommand, infoCommand, benchCommand, perplexityCommand, quantizeCommand, serveCommand, pullCommand, listCommand, rmCommand}
 
 func main() {
 	if err := dispatch(os.Args[1:], os.Stdout); err != nil {
@@ -88,7 +96,7 @@ func dispatch(args []string, stdout io.Writer) error {
 		}
 		return run(fs.Args())
 	}
-	return fmt.Errorf("unknown command %q (commands: run, chat, next, tokenize, tokenizer, info, bench, perplexity, quantize, serve, pull, list, rm)", args[0])
+	return fmt.Errorf("unknown command %q (commands: run, chat, next, tokenize, tokenizer, train, finetune, compare, align, info, bench, perplexity, quantize, serve, pull, list, rm)", args[0])
 }
 
 // oneLine keeps an error message to a single line, as a shell user expects.

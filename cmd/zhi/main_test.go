@@ -198,8 +198,34 @@ func TestCLIErrors(t *testing.T) {
 	long := strings.Repeat("once upon a time ", 40)
 	mustFail(t, "context", "run", "-m", model, "--ctx-size", "16", "-p", long)
 	mustFail(t, "outside the vocabulary", "next", "-m", model, "--tokens", "1,99999999")
-	mustFail(t, "no model", "run", "-p", "x")
 	mustFail(t, "cache type", "run", "-m", model, "--cache-type-k", "q4_0", "-p", "x")
 	mustFail(t, "unknown command", "fly")
 	mustFail(t, "unknown flag", "run", "--bogus")
+}
+
+// Without -m the commands run the built-in model, which knows where the cat
+// sat.
+func TestBuiltinModel(t *testing.T) {
+	out, errOut, ok := zhi(t, "next", "--json", "The cat sat on the")
+	if !ok {
+		t.Fatalf("next on the built-in model failed: %s", errOut)
+	}
+	var got struct {
+		Positions []struct {
+			Top []struct {
+				Token string  `json:"token"`
+				Prob  float64 `json:"prob"`
+			} `json:"top"`
+		} `json:"positions"`
+	}
+	if err := json.Unmarshal([]byte(out), &got); err != nil || len(got.Positions) == 0 || len(got.Positions[0].Top) == 0 {
+		t.Fatalf("next --json: %v\n%s", err, out)
+	}
+	if top := got.Positions[len(got.Positions)-1].Top[0]; top.Token != " mat" || top.Prob < 0.5 {
+		t.Errorf("the built-in model continues %q with %q (p=%.2f), want \" mat\"", "The cat sat on the", top.Token, top.Prob)
+	}
+	out, errOut, ok = zhi(t, "info")
+	if !ok || !strings.Contains(out, "zhi-default") {
+		t.Errorf("info on the built-in model: %s %s", out, errOut)
+	}
 }

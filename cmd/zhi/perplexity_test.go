@@ -108,5 +108,4 @@ func TestCLIPerplexityErrors(t *testing.T) {
 	mustFail(t, "give one text file", "perplexity", "-m", model, text, text)
 	mustFail(t, "--chunks", "perplexity", "-m", model, "--chunks", "0", text)
 	mustFail(t, "--ctx-size must be positive", "perplexity", "-m", model, "-c", "0", text)
-	mustFail(t, "no model", "perplexity", text)
 }
