@@ -61,11 +61,12 @@ type DPOProgress struct {
 
 // DPOSteps is the number of optimizer steps Align takes over n pairs.
 func DPOSteps(n int, c DPOConfig) int {
-	per := c.Batch * c.Accum
-	if per <= 0 {
-		return 0
-	}
-	return c.Epochs * ((n + per - 1) / per)
+	return c.loop().steps(n)
+}
+
+func (c DPOConfig) loop() loopConfig {
+	return loopConfig{epochs: c.Epochs, batch: c.Batch, accum: c.Accum, warmup: c.Warmup,
+		lr: c.LR, minLR: c.MinLR, weightDecay: c.WeightDecay, clipNorm: c.ClipNorm, lora: c.LoRA}
 }
 
 // Align trains m on pairs with DPO, AdamW, a linear warmup and a cosine
@@ -77,53 +78,32 @@ func Align(ctx context.Context, m *Model, pairs []Preference, c DPOConfig) (DPOS
 	if err := c.check(m, pairs); err != nil {
 		return DPOStats{}, err
 	}
-	trained := m
 	if c.LoRA != nil {
 		c.LoRA.sync()
-		trained = c.LoRA.trainable()
 	}
 	ref, err := m.batchPairLogprobs(pairs, c.Batch)
 	if err != nil {
 		return DPOStats{}, err
 	}
-	opt := NewAdamW()
-	opt.WeightDecay = c.WeightDecay
 	rng := rand.New(rand.NewPCG(c.Seed, c.Seed^0x3c6ef372fe94f82b))
-	steps, per := DPOSteps(len(pairs), c), c.Batch*c.Accum
-	start := time.Now()
-	step := 0
-	for epoch := 1; epoch <= c.Epochs; epoch++ {
-		order := rng.Perm(len(pairs))
-		for lo := 0; lo < len(order); lo += per {
-			if err := ctx.Err(); err != nil {
-				return DPOStats{}, err
-			}
-			p := DPOProgress{Step: step + 1, Steps: steps, Epoch: epoch, LR: CosineLR(step, c.Warmup, steps, c.LR, c.MinLR)}
-			m.ZeroGrad()
-			margins, err := m.dpoGradient(pairs, ref, order[lo:min(lo+per, len(order))], c)
-			if err != nil {
-				return DPOStats{}, err
-			}
-			p.DPOStats = statsOf(margins)
-			if c.LoRA != nil {
-				c.LoRA.backward()
-			}
-			p.GradNorm = trained.GradNorm()
-			if c.ClipNorm > 0 {
-				trained.ClipGradNorm(c.ClipNorm)
-			}
-			if err := opt.Step(trained, p.LR); err != nil {
-				return DPOStats{}, err
-			}
-			if c.LoRA != nil {
-				c.LoRA.sync()
-			}
-			step++
-			p.Elapsed = time.Since(start)
-			if c.Progress != nil {
-				c.Progress(p)
-			}
+	gradient := func(idx []int) (DPOStats, error) {
+		margins, err := m.dpoGradient(pairs, ref, idx, c)
+		if err != nil {
+			return DPOStats{}, err
 		}
+		return statsOf(margins), nil
+	}
+	report := func(stats DPOStats, s loopStep) error {
+		if c.Progress != nil {
+			c.Progress(DPOProgress{
+				DPOStats: stats, Step: s.step, Steps: s.steps, Epoch: s.epoch,
+				LR: s.lr, GradNorm: s.gradNorm, Elapsed: time.Since(s.start),
+			})
+		}
+		return nil
+	}
+	if err := trainLoop(ctx, m, len(pairs), c.loop(), rng, gradient, report); err != nil {
+		return DPOStats{}, err
 	}
 	policy, err := m.batchPairLogprobs(pairs, c.Batch)
 	if err != nil {
@@ -142,14 +122,9 @@ func (c DPOConfig) check(m *Model, pairs []Preference) error {
 		return errors.New("train: no preference pairs to align on")
 	case !(c.Beta > 0) || math.IsInf(float64(c.Beta), 0):
 		return fmt.Errorf("train: dpo beta %g must be positive and finite", c.Beta)
-	case c.Epochs <= 0 || c.Batch <= 0 || c.Accum <= 0:
-		return fmt.Errorf("train: epochs %d, batch %d and accumulation %d must be positive", c.Epochs, c.Batch, c.Accum)
-	case !(c.LR > 0) || !(c.MinLR >= 0) || c.MinLR > c.LR || c.Warmup < 0:
-		return fmt.Errorf("train: learning rate %g down to %g with %d warmup steps", c.LR, c.MinLR, c.Warmup)
-	case !(c.WeightDecay >= 0) || !(c.ClipNorm >= 0):
-		return fmt.Errorf("train: weight decay %g and clipping norm %g must not be negative", c.WeightDecay, c.ClipNorm)
-	case c.LoRA != nil && c.LoRA.model != m:
-		return errors.New("train: the LoRA is attached to another model")
+	}
+	if err := c.loop().check(m); err != nil {
+		return err
 	}
 	for i, p := range pairs {
 		if len(p.Prompt) == 0 || len(p.Chosen) == 0 || len(p.Rejected) == 0 {

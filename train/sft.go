@@ -217,11 +217,12 @@ type SFTProgress struct {
 // SFTSteps is the number of optimizer steps FineTune takes over n
 // examples.
 func SFTSteps(n int, c SFTConfig) int {
-	per := c.Batch * c.Accum
-	if per <= 0 {
-		return 0
-	}
-	return c.Epochs * ((n + per - 1) / per)
+	return c.loop().steps(n)
+}
+
+func (c SFTConfig) loop() loopConfig {
+	return loopConfig{epochs: c.Epochs, batch: c.Batch, accum: c.Accum, warmup: c.Warmup,
+		lr: c.LR, minLR: c.MinLR, weightDecay: c.WeightDecay, clipNorm: c.ClipNorm, lora: c.LoRA}
 }
 
 // FineTune trains m on the answers of examples with AdamW, a linear warmup
@@ -232,74 +233,44 @@ func FineTune(ctx context.Context, m *Model, examples []SFTExample, c SFTConfig)
 	if err := c.check(m, examples); err != nil {
 		return err
 	}
-	trained := m
 	if c.LoRA != nil {
 		c.LoRA.sync()
-		trained = c.LoRA.trainable()
 	}
-	opt := NewAdamW()
-	opt.WeightDecay = c.WeightDecay
 	rng := rand.New(rand.NewPCG(c.Seed, c.Seed^0x5f0e7d1c))
-	steps, per := SFTSteps(len(examples), c), c.Batch*c.Accum
-	start := time.Now()
-	step := 0
-	for epoch := 1; epoch <= c.Epochs; epoch++ {
-		order := rng.Perm(len(examples))
-		for lo := 0; lo < len(order); lo += per {
-			if err := ctx.Err(); err != nil {
-				return err
-			}
-			group := make([]SFTExample, 0, per)
-			for _, i := range order[lo:min(lo+per, len(order))] {
-				group = append(group, examples[i])
-			}
-			p := SFTProgress{Step: step + 1, Steps: steps, Epoch: epoch, LR: CosineLR(step, c.Warmup, steps, c.LR, c.MinLR)}
-			m.ZeroGrad()
-			var err error
-			if p.Loss, p.Tokens, err = m.answerLoss(group, c.Batch, true); err != nil {
-				return err
-			}
-			if c.LoRA != nil {
-				c.LoRA.backward()
-			}
-			p.GradNorm = trained.GradNorm()
-			if c.ClipNorm > 0 {
-				trained.ClipGradNorm(c.ClipNorm)
-			}
-			if err := opt.Step(trained, p.LR); err != nil {
-				return err
-			}
-			if c.LoRA != nil {
-				c.LoRA.sync()
-			}
-			step++
-			if lo+per >= len(order) && len(c.Val) > 0 {
-				if p.ValLoss, err = m.AnswerLoss(c.Val, c.Batch); err != nil {
-					return err
-				}
-				p.HasVal = true
-			}
-			p.Elapsed = time.Since(start)
-			if c.Progress != nil {
-				c.Progress(p)
-			}
+	gradient := func(idx []int) (SFTProgress, error) {
+		group := make([]SFTExample, len(idx))
+		for k, i := range idx {
+			group[k] = examples[i]
 		}
+		var p SFTProgress
+		var err error
+		p.Loss, p.Tokens, err = m.answerLoss(group, c.Batch, true)
+		return p, err
 	}
-	return nil
+	report := func(p SFTProgress, s loopStep) error {
+		p.Step, p.Steps, p.Epoch, p.LR, p.GradNorm = s.step, s.steps, s.epoch, s.lr, s.gradNorm
+		if s.lastOfEpoch && len(c.Val) > 0 {
+			var err error
+			if p.ValLoss, err = m.AnswerLoss(c.Val, c.Batch); err != nil {
+				return err
+			}
+			p.HasVal = true
+		}
+		p.Elapsed = time.Since(s.start)
+		if c.Progress != nil {
+			c.Progress(p)
+		}
+		return nil
+	}
+	return trainLoop(ctx, m, len(examples), c.loop(), rng, gradient, report)
 }
 
 func (c SFTConfig) check(m *Model, examples []SFTExample) error {
-	switch {
-	case len(examples) == 0:
+	if len(examples) == 0 {
 		return errors.New("train: no examples to fine-tune on")
-	case c.Epochs <= 0 || c.Batch <= 0 || c.Accum <= 0:
-		return fmt.Errorf("train: epochs %d, batch %d and accumulation %d must be positive", c.Epochs, c.Batch, c.Accum)
-	case !(c.LR > 0) || !(c.MinLR >= 0) || c.MinLR > c.LR || c.Warmup < 0:
-		return fmt.Errorf("train: learning rate %g down to %g with %d warmup steps", c.LR, c.MinLR, c.Warmup)
-	case !(c.WeightDecay >= 0) || !(c.ClipNorm >= 0):
-		return fmt.Errorf("train: weight decay %g and clipping norm %g must not be negative", c.WeightDecay, c.ClipNorm)
-	case c.LoRA != nil && c.LoRA.model != m:
-		return errors.New("train: the LoRA is attached to another model")
+	}
+	if err := c.loop().check(m); err != nil {
+		return err
 	}
 	for _, set := range [][]SFTExample{examples, c.Val} {
 		for i, e := range set {

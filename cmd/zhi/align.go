@@ -5,8 +5,6 @@ import (
 	"fmt"
 	"math"
 	"os"
-	"os/signal"
-	"syscall"
 	"time"
 
 	"github.com/spf13/pflag"
@@ -43,15 +41,7 @@ var alignCommand = command{
 			fullLR: defaultDPOFullLR, loraLR: defaultDPOLoRALR,
 		})
 		fs.Float32Var(&o.beta, "beta", 0.1, "DPO β: the strength of the pull back towards the model as it was (smaller lets it drift further)")
-		return func(args []string) error {
-			if len(args) > 0 {
-				return fmt.Errorf("unexpected argument %q", args[0])
-			}
-			o.defaults()
-			ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-			defer stop()
-			return align(ctx, o)
-		}
+		return o.run(func(ctx context.Context) error { return align(ctx, o) })
 	},
 }
 
@@ -65,25 +55,13 @@ func align(ctx context.Context, o alignOptions) error {
 	if !(o.beta > 0) || math.IsInf(float64(o.beta), 0) {
 		return fmt.Errorf("--beta must be positive")
 	}
-	var err error
-	if o.base, err = resolveModel(o.base); err != nil {
-		return err
-	}
-	format, outType, err := baseFormat(o.base, o.outType)
+	base, prefs, err := loadBase(&o.tuneFlags, train.ReadPreferences)
 	if err != nil {
 		return err
 	}
-	prefs, err := train.ReadPreferences(o.data)
-	if err != nil {
-		return err
-	}
-	m, err := o.load()
-	if err != nil {
-		return err
-	}
+	m, maxLen := base.m, base.maxLen
 	defer m.Close()
-	maxLen := o.maxTokens(m)
-	pairs, dropped, err := format.Preferences(o.data, prefs, maxLen)
+	pairs, dropped, err := base.format.Preferences(o.data, prefs, maxLen)
 	if err != nil {
 		return err
 	}
@@ -121,7 +99,7 @@ func align(ctx context.Context, o alignOptions) error {
 		}
 		return err
 	}
-	if err := o.save(m, c.LoRA, outType); err != nil {
+	if err := o.save(m, c.LoRA, base.outType); err != nil {
 		return err
 	}
 	// Before training the policy is the reference: every margin is 0 and

@@ -53,21 +53,13 @@ var chatCommand = command{
 			if err := sampling.Validate(); err != nil {
 				return err
 			}
-			e, err := mf.open()
+			// One slot: its prefix reuse makes each turn compute only what
+			// the conversation added.
+			e, tmpl, sched, err := openChat(&mf, 1)
 			if err != nil {
 				return err
 			}
 			defer e.Close()
-			tmpl, err := chat.ForModel(e.File, e.Tokenizer, time.Now)
-			if err != nil {
-				return err
-			}
-			// One slot: its prefix reuse makes each turn compute only what
-			// the conversation added.
-			sched, err := engine.NewScheduler(e, engine.SchedulerOptions{Slots: 1})
-			if err != nil {
-				return err
-			}
 			defer sched.Close()
 			stopTexts, stopTokens := tmpl.StopsFor(e.Tokenizer)
 			c := &chatSession{
@@ -87,6 +79,27 @@ var chatCommand = command{
 			return nil
 		}
 	},
+}
+
+// openChat opens the model of the flags to answer in conversation: with
+// its chat template, and a scheduler of slots, which the caller closes
+// before the engine.
+func openChat(mf *modelFlags, slots int) (*engine.Engine, *chat.Template, *engine.Scheduler, error) {
+	e, err := mf.open()
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	tmpl, err := chat.ForModel(e.File, e.Tokenizer, time.Now)
+	if err != nil {
+		e.Close()
+		return nil, nil, nil, err
+	}
+	sched, err := engine.NewScheduler(e, engine.SchedulerOptions{Slots: slots})
+	if err != nil {
+		e.Close()
+		return nil, nil, nil, err
+	}
+	return e, tmpl, sched, nil
 }
 
 // chatSession is a conversation with a model.

@@ -13,7 +13,6 @@ import (
 	"path/filepath"
 	"strings"
 	"syscall"
-	"time"
 	"unicode/utf8"
 
 	"github.com/spf13/pflag"
@@ -70,26 +69,18 @@ var compareCommand = command{
 					return err
 				}
 			}
-			e, err := mf.open()
+			// Two slots: B is computed while A streams.
+			e, tmpl, sched, err := openChat(&mf, 2)
 			if err != nil {
 				return err
 			}
 			defer e.Close()
-			tmpl, err := chat.ForModel(e.File, e.Tokenizer, time.Now)
-			if err != nil {
-				return err
-			}
+			defer sched.Close()
 			prefs, err := openPrefs(output)
 			if err != nil {
 				return err
 			}
 			defer prefs.close()
-			// Two slots: B is computed while A streams.
-			sched, err := engine.NewScheduler(e, engine.SchedulerOptions{Slots: 2})
-			if err != nil {
-				return err
-			}
-			defer sched.Close()
 			stopTexts, stopTokens := tmpl.StopsFor(e.Tokenizer)
 			req := engine.Request{MaxTokens: n, Stop: stopTexts, StopTokens: stopTokens}
 			s := &compareSession{e: e, sched: sched, tmpl: tmpl, system: system, prefs: prefs, out: os.Stdout, log: os.Stderr}

@@ -6,8 +6,6 @@ import (
 	"math"
 	"math/rand/v2"
 	"os"
-	"os/signal"
-	"syscall"
 	"time"
 
 	"github.com/spf13/pflag"
@@ -44,15 +42,7 @@ var finetuneCommand = command{
 			fullLR: defaultFullLR, loraLR: defaultLoRALR,
 		})
 		fs.Float64Var(&o.valFraction, "val-fraction", 0, "share of the examples held out (drawn with --seed) to measure the answer loss after each epoch")
-		return func(args []string) error {
-			if len(args) > 0 {
-				return fmt.Errorf("unexpected argument %q", args[0])
-			}
-			o.defaults()
-			ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-			defer stop()
-			return finetune(ctx, o)
-		}
+		return o.run(func(ctx context.Context) error { return finetune(ctx, o) })
 	},
 }
 
@@ -63,25 +53,13 @@ func finetune(ctx context.Context, o finetuneOptions) error {
 	if !(o.valFraction >= 0 && o.valFraction < 1) {
 		return fmt.Errorf("--val-fraction must be in [0, 1)")
 	}
-	var err error
-	if o.base, err = resolveModel(o.base); err != nil {
-		return err
-	}
-	format, outType, err := baseFormat(o.base, o.outType)
+	base, convs, err := loadBase(&o.tuneFlags, train.ReadPairs)
 	if err != nil {
 		return err
 	}
-	convs, err := train.ReadPairs(o.data)
-	if err != nil {
-		return err
-	}
-	m, err := o.load()
-	if err != nil {
-		return err
-	}
+	m, maxLen := base.m, base.maxLen
 	defer m.Close()
-	maxLen := o.maxTokens(m)
-	examples, dropped, err := format.TokenizeAll(o.data, convs, maxLen)
+	examples, dropped, err := base.format.TokenizeAll(o.data, convs, maxLen)
 	if err != nil {
 		return err
 	}
@@ -129,7 +107,7 @@ func finetune(ctx context.Context, o finetuneOptions) error {
 		}
 		return err
 	}
-	if err := o.save(m, c.LoRA, outType); err != nil {
+	if err := o.save(m, c.LoRA, base.outType); err != nil {
 		return err
 	}
 	fmt.Printf("fine-tuned on %d examples for %d epochs in %s\n", len(trainSet), o.epochs, time.Since(start).Round(time.Second))

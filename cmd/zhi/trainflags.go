@@ -1,11 +1,14 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"math"
 	"os"
+	"os/signal"
 	"path/filepath"
 	"strings"
+	"syscall"
 
 	"github.com/spf13/pflag"
 
@@ -62,6 +65,21 @@ func (o *tuneFlags) register(fs *pflag.FlagSet, h tuneHelp) {
 	fs.StringVar(&o.adapter, "adapter", "", "also write the LoRA as a llama.cpp adapter GGUF to this file")
 	fs.IntVarP(&o.threads, "threads", "t", 0, "worker threads (0: one per CPU)")
 	fs.IntVar(&o.logEvery, "log-every", 10, "steps between progress lines")
+}
+
+// run is the action of a training command: it takes no arguments, fills
+// in the defaults, and calls runTraining with a context that SIGINT and
+// SIGTERM cancel, so that an interrupted run writes nothing.
+func (o *tuneFlags) run(runTraining func(context.Context) error) func([]string) error {
+	return func(args []string) error {
+		if len(args) > 0 {
+			return fmt.Errorf("unexpected argument %q", args[0])
+		}
+		o.defaults()
+		ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+		defer stop()
+		return runTraining(ctx)
+	}
 }
 
 // defaults fills in the learning rate and LoRA alpha left at zero.
@@ -125,6 +143,35 @@ func sameFile(a, b string) bool {
 	sa, errA := os.Stat(a)
 	sb, errB := os.Stat(b)
 	return errA == nil && errB == nil && os.SameFile(sa, sb)
+}
+
+// tuneBase is the base model loaded for training, with what the training
+// commands need of it.
+type tuneBase struct {
+	m       *train.Model
+	format  *train.SFTFormat
+	outType tensor.Type // of the written matrices
+	maxLen  int         // the longest example to train on
+}
+
+// loadBase resolves the base model and reads the data with read before
+// loading the model, so that a bad file fails before the slow part. The
+// caller closes base.m.
+func loadBase[D any](o *tuneFlags, read func(path string) ([]D, error)) (base tuneBase, data []D, err error) {
+	if o.base, err = resolveModel(o.base); err != nil {
+		return tuneBase{}, nil, err
+	}
+	if base.format, base.outType, err = baseFormat(o.base, o.outType); err != nil {
+		return tuneBase{}, nil, err
+	}
+	if data, err = read(o.data); err != nil {
+		return tuneBase{}, nil, err
+	}
+	if base.m, err = o.load(); err != nil {
+		return tuneBase{}, nil, err
+	}
+	base.maxLen = o.maxTokens(base.m)
+	return base, data, nil
 }
 
 // load opens the base model for training with the --threads workers.
