@@ -20,29 +20,31 @@ type Batch struct {
 // cross-entropy (natural log) over the positions, weighted by the mask, and
 // adds its gradient to every parameter's Grad.
 func (m *Model) Loss(b Batch) (float32, error) {
-	weights, err := m.maskWeights(b)
+	loss, weights, err := m.lossOf(b)
 	if err != nil {
 		return 0, err
 	}
-	a, err := m.forward(b.Inputs, b.Targets)
-	if err != nil {
-		return 0, err
-	}
-	loss := weightedNLL(a.logp, weights)
 	return loss, m.backward(weights)
 }
 
 // EvalLoss is Loss without the backward pass: gradients are left alone.
 func (m *Model) EvalLoss(b Batch) (float32, error) {
+	loss, _, err := m.lossOf(b)
+	return loss, err
+}
+
+// lossOf runs the batch forward and returns its weighted mean loss and the
+// weights of the positions.
+func (m *Model) lossOf(b Batch) (float32, []float32, error) {
 	weights, err := m.maskWeights(b)
 	if err != nil {
-		return 0, err
+		return 0, nil, err
 	}
 	a, err := m.forward(b.Inputs, b.Targets)
 	if err != nil {
-		return 0, err
+		return 0, nil, err
 	}
-	return weightedNLL(a.logp, weights), nil
+	return weightedNLL(a.logp, weights), weights, nil
 }
 
 // maskWeights returns the weight of each position's loss in the mean: the
