@@ -207,10 +207,10 @@ func (s *Scheduler) sample(r *run, logits []float32) {
 		r.firstAt = time.Now()
 	}
 	tok := Token{ID: r.sampler.Sample(logits, r.history)}
-	lse := sample.LogSumExp(logits)
-	tok.Logprob = logprob(logits[tok.ID], lse)
-	if k := r.job.req.TopLogprobs; k > 0 {
-		for _, c := range sample.Top(logits, k) {
+	if req := &r.job.req; req.Logprobs || req.TopLogprobs > 0 {
+		lse := sample.LogSumExp(logits)
+		tok.Logprob = logprob(logits[tok.ID], lse)
+		for _, c := range sample.Top(logits, req.TopLogprobs) {
 			tok.Top = append(tok.Top, Alternative{ID: c.ID, Piece: s.e.Tokenizer.Piece(c.ID), Logprob: logprob(c.Logit, lse)})
 		}
 	}

@@ -46,9 +46,11 @@ type Request struct {
 	MaxTokens int           // stop after this many new tokens; <= 0 means until the context is full
 	Sampling  sample.Params // how each token is chosen
 	Stop      []string      // stop when the text produces one of these; it is not included
-	// TopLogprobs is how many of the most probable tokens are reported with
-	// each generated token (0: none; the chosen token's Logprob is always
-	// there).
+	// Logprobs asks for each generated token's Logprob; TopLogprobs for
+	// that many of the most probable tokens besides (and implies Logprobs).
+	// Both cost a pass over the vocabulary per token, so they are off by
+	// default.
+	Logprobs    bool
 	TopLogprobs int
 	// StopTokens end generation like the vocabulary's end-of-generation
 	// tokens do, such as a chat template's end-of-turn marker.
@@ -71,7 +73,7 @@ type Token struct {
 	Text string
 	// Logprob is the natural logarithm of the token's probability under
 	// the model's distribution: the softmax of the raw logits, before any
-	// sampling parameter.
+	// sampling parameter (when the request asked for log probabilities).
 	Logprob float32
 	// Top lists the Request.TopLogprobs most probable tokens at this step,
 	// most probable first.

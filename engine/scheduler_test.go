@@ -130,6 +130,11 @@ func TestLogprobs(t *testing.T) {
 		t.Errorf("chosen token logprob %g piece %q, top %g %q", tok.Logprob, e.Tokenizer.Piece(tok.ID), tok.Top[0].Logprob, tok.Top[0].Piece)
 	}
 	j.Wait()
+	// Logprobs alone gives the chosen token's, with no alternatives.
+	only := collect(t, newScheduler(t, e, SchedulerOptions{}), context.Background(), Request{Prompt: prompt, MaxTokens: 1, Logprobs: true})
+	if len(only.logprobs) != 1 || only.logprobs[0] != tok.Logprob {
+		t.Errorf("Logprobs alone: %v, want [%g]", only.logprobs, tok.Logprob)
+	}
 }
 
 // A request that starts like the previous one in its slot computes only the

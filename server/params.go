@@ -130,6 +130,6 @@ func (g *generation) setLogprobs(param string, top int) *apiError {
 		return badRequest(param, "%s is %d: it must be between 0 and %d", param, top, maxTopLogprobs)
 	}
 	g.logprobs = true
-	g.job.TopLogprobs = top
+	g.job.Logprobs, g.job.TopLogprobs = true, top
 	return nil
 }
