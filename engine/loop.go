@@ -30,8 +30,8 @@ type run struct {
 	job     *Job
 	slot    *slot
 	pending []int32 // prompt tokens still to compute
-	chunk   int     // how many tokens this step computes
-	next    int32   // the token to compute next, once the prompt is done
+	chunk   int      // how many prompt tokens this step computes
+	next    [1]int32 // the token to compute next, once the prompt is done
 	sampler *sample.Sampler
 	history []int32
 	stream  *tokenizer.Stream
@@ -157,10 +157,8 @@ func (s *Scheduler) step(sess *model.Session) {
 	var in []*run
 	prompt := 0
 	for _, r := range s.active {
-		r.chunk = 0
 		if len(r.pending) == 0 {
-			r.chunk = 1
-			seqs = append(seqs, model.Seq{Cache: r.slot.cache, Tokens: []int32{r.next}})
+			seqs = append(seqs, model.Seq{Cache: r.slot.cache, Tokens: r.next[:]})
 			in = append(in, r)
 			continue
 		}
@@ -194,7 +192,7 @@ func (s *Scheduler) step(sess *model.Session) {
 				continue
 			}
 		} else {
-			r.slot.tokens = append(r.slot.tokens, r.next)
+			r.slot.tokens = append(r.slot.tokens, r.next[0])
 		}
 		s.sample(r, logits[i*vocab:(i+1)*vocab])
 	}
@@ -239,7 +237,7 @@ func (s *Scheduler) sample(r *run, logits []float32) {
 	case len(r.res.Generated) == r.job.req.MaxTokens, r.slot.cache.Len() == r.slot.cache.Size():
 		r.res.Reason = StopLength
 	default:
-		r.next = tok.ID
+		r.next[0] = tok.ID
 		return
 	}
 	s.finish(r, nil)
