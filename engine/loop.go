@@ -29,7 +29,7 @@ type slot struct {
 type run struct {
 	job     *Job
 	slot    *slot
-	pending []int32 // prompt tokens still to compute
+	pending []int32  // prompt tokens still to compute
 	chunk   int      // how many prompt tokens this step computes
 	next    [1]int32 // the token to compute next, once the prompt is done
 	sampler *sample.Sampler
