@@ -28,14 +28,30 @@ func attendForward(o, q, k, v mat, lse []float32, scale float32, s []float32, bu
 		tensor.Scale(causal, scale)
 		m := causal[0]
 		for _, x := range causal {
-			m = max(m, x)
+			if x > m {
+				m = x
+			}
 		}
-		sum := tensor.SoftmaxExp(causal, m)
+		sum := softmaxCausal(row, i, m)
 		tensor.Scale(causal, float32(1/sum))
-		clear(row[i+1:])
 		lse[i] = m + float32(math.Log(sum))
 	}
 	gemmTri(o, sm, v, false, lowerA, buf)
+}
+
+// softmaxCausal replaces row[j] by e^(row[j]-m) for j <= i, clears the
+// rest of the row, and returns the sum of the exponentials. The vectorised
+// exponential works on whole registers of 16 values, so the masked values
+// up to the next multiple of 16 enter it as −∞, which it maps to exactly
+// zero, rather than leaving a tail to the scalar one.
+func softmaxCausal(row []float32, i int, m float32) float64 {
+	w := min(len(row), (i+16)&^15)
+	for j := i + 1; j < w; j++ {
+		row[j] = float32(math.Inf(-1))
+	}
+	sum := tensor.SoftmaxExp(row[:w], m)
+	clear(row[i+1:])
+	return sum
 }
 
 // attendBackward computes the gradients of q, k and v from that of o. dq is
@@ -49,17 +65,16 @@ func attendBackward(dq, dk, dv, do, q, k, v, o mat, lse []float32, scale float32
 	pm, dpm := rowMajor(s, t, t), rowMajor(ds, t, t)
 	gemmTri(pm, q, k.T(), false, lowerC, buf)
 	for i := range t {
-		causal := s[i*t : i*t+i+1]
-		tensor.Scale(causal, scale)
-		tensor.SoftmaxExp(causal, lse[i])
-		clear(s[i*t+i+1 : (i+1)*t])
+		tensor.Scale(s[i*t:i*t+i+1], scale)
+		softmaxCausal(s[i*t:(i+1)*t], i, lse[i])
 	}
 	gemmTri(dv, pm.T(), do, acc, upperA, buf)
 	gemmTri(dpm, do, v.T(), false, lowerC, buf)
 	for i := range t {
 		var d float32
-		for j := range o.cols {
-			d += do.at(i, j) * o.at(i, j)
+		doi, oi := do.data[i*do.rs:i*do.rs+do.cols], o.data[i*o.rs:i*o.rs+do.cols]
+		for j, x := range doi {
+			d += x * oi[j]
 		}
 		p, dp := s[i*t:i*t+i+1], ds[i*t:(i+1)*t]
 		for j, pj := range p {

@@ -76,6 +76,22 @@ const (
 // (cs == 1) and must not overlap A or B.
 func gemm(c, a, b mat, acc bool, buf *gemmBuf) { gemmTri(c, a, b, acc, dense, buf) }
 
+// aPanel is mr rows of A over a range of k: element (i, p) is
+// data[i*rs+p*ps]. A packed panel has rs 1 and ps mr; a panel read in
+// place has A's own strides.
+type aPanel struct {
+	data   []float32
+	rs, ps int
+}
+
+// inPlaceA tells whether the kernel reads A's full panels where they are
+// instead of from packed copies, for a product with n columns. Rows stored
+// contiguously along k stream well from memory. A transposed A, whose
+// columns lie a row of the buffer apart and at power-of-two widths fall
+// into few cache sets, is worth packing when its panels are read many
+// times; in the narrow products of attention, one head wide, it is not.
+func inPlaceA(a mat, n int) bool { return a.cs == 1 || a.rs == 1 && n <= 2*nr }
+
 // gemmTri is gemm knowing where A or C is triangular.
 func gemmTri(c, a, b mat, acc bool, tri triangle, buf *gemmBuf) {
 	if a.rows != c.rows || b.cols != c.cols || a.cols != b.rows || c.cs != 1 {
@@ -91,6 +107,7 @@ func gemmTri(c, a, b mat, acc bool, tri triangle, buf *gemmBuf) {
 		acc = true
 	}
 	panels := (m + mr - 1) / mr
+	directA := inPlaceA(a, n)
 	for k0 := 0; k0 < k; k0 += kc {
 		kb := min(kc, k-k0)
 		set := !acc && k0 == 0
@@ -99,7 +116,9 @@ func gemmTri(c, a, b mat, acc bool, tri triangle, buf *gemmBuf) {
 		}
 		for p := range panels {
 			m0 := p * mr
-			packA(buf.a[m0*kb:], a.sub(m0, min(mr, m-m0), k0, kb))
+			if mb := min(mr, m-m0); mb < mr || !directA {
+				packA(buf.a[m0*kb:], a.sub(m0, mb, k0, kb))
+			}
 		}
 		for n0 := 0; n0 < n; n0 += nc {
 			nb := min(nc, n-n0)
@@ -117,7 +136,10 @@ func gemmTri(c, a, b mat, acc bool, tri triangle, buf *gemmBuf) {
 				if lo >= hi {
 					continue
 				}
-				ap := buf.a[m0*kb+(lo-k0)*mr:]
+				ap := aPanel{buf.a[m0*kb+(lo-k0)*mr:], 1, mr}
+				if directA && mb == mr {
+					ap = aPanel{a.data[m0*a.rs+lo*a.cs:], a.rs, a.cs}
+				}
 				for j0 := 0; j0 < nb; j0 += nr {
 					if tri == lowerC && n0+j0 >= m0+mb {
 						break
@@ -202,16 +224,15 @@ func packB(dst []float32, b mat) {
 	}
 }
 
-// kernelGeneric adds the product of a k×mr packed panel of A and a k×nr
-// packed panel of B to the mr×nr tile of c whose rows are ldc apart, or
-// stores it there when set is true.
-func kernelGeneric(k int, a, b, c []float32, ldc int, set bool) {
+// kernelGeneric adds the product of an mr×k panel of A and a packed k×nr
+// panel of B to the mr×nr tile of c whose rows are ldc apart, or stores it there
+// when set is true.
+func kernelGeneric(k int, a aPanel, b, c []float32, ldc int, set bool) {
 	var acc [mr][nr]float32
-	a, b = a[:k*mr], b[:k*nr]
 	for p := range k {
 		bp := (*[nr]float32)(b[p*nr:])
-		for i, ai := range (*[mr]float32)(a[p*mr:]) {
-			row := &acc[i]
+		for i := range mr {
+			ai, row := a.data[i*a.rs+p*a.ps], &acc[i]
 			for j, bj := range bp {
 				row[j] += ai * bj
 			}

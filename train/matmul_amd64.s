@@ -1,9 +1,9 @@
 #include "textflag.h"
 
-// ROW multiplies the broadcast A value at OFF(SI) by the two B registers
-// Y12 and Y13 and adds the products to the tile row in ACC0 and ACC1.
-#define ROW(OFF, ACC0, ACC1) \
-	VBROADCASTSS OFF(SI), Y14; \
+// ROW broadcasts the A value at SRC and adds its products with the two B
+// registers Y12 and Y13 to the tile row in ACC0 and ACC1.
+#define ROW(SRC, ACC0, ACC1) \
+	VBROADCASTSS SRC, Y14; \
 	VFMADD231PS  Y12, Y14, ACC0; \
 	VFMADD231PS  Y13, Y14, ACC1
 
@@ -23,17 +23,25 @@
 	VMOVUPS ACC1, 32(DX); \
 	ADDQ    BX, DX
 
-// func kernel6x16AVX2(k int, a, b, c *float32, ldc int, set bool)
+// func kernel6x16AVX2(k int, a *float32, ars, aps int, b, c *float32, ldc int, set bool)
 //
 // The 6×16 tile lives in Y0…Y11, row i in Y(2i) and Y(2i+1). Each step of
-// k loads 16 values of the B panel and broadcasts 6 of the A panel.
-TEXT ·kernel6x16AVX2(SB), NOSPLIT, $0-41
+// k loads a row of 16 B values and broadcasts a column of 6 A values. The
+// strides are in bytes: A's element (i, p) is at a + i·ars + p·aps. B is a
+// packed panel, its rows 64 bytes apart. Rows 0 to 4 of A are addressed from SI through the
+// index registers R8 (ars) and R9 (3·ars); row 5 has its own pointer R10.
+TEXT ·kernel6x16AVX2(SB), NOSPLIT, $0-57
 	MOVQ k+0(FP), CX
 	MOVQ a+8(FP), SI
-	MOVQ b+16(FP), DI
-	MOVQ c+24(FP), DX
-	MOVQ ldc+32(FP), BX
+	MOVQ ars+16(FP), R8
+	MOVQ aps+24(FP), R11
+	MOVQ b+32(FP), DI
+	MOVQ c+40(FP), DX
+	MOVQ ldc+48(FP), BX
 	SHLQ $2, BX
+	LEAQ (R8)(R8*2), R9
+	LEAQ (SI)(R8*4), R10
+	ADDQ R8, R10
 	VXORPS Y0, Y0, Y0
 	VXORPS Y1, Y1, Y1
 	VXORPS Y2, Y2, Y2
@@ -52,19 +60,20 @@ TEXT ·kernel6x16AVX2(SB), NOSPLIT, $0-41
 loop:
 	VMOVUPS (DI), Y12
 	VMOVUPS 32(DI), Y13
-	ROW(0, Y0, Y1)
-	ROW(4, Y2, Y3)
-	ROW(8, Y4, Y5)
-	ROW(12, Y6, Y7)
-	ROW(16, Y8, Y9)
-	ROW(20, Y10, Y11)
-	ADDQ $24, SI
+	ROW((SI), Y0, Y1)
+	ROW((SI)(R8*1), Y2, Y3)
+	ROW((SI)(R8*2), Y4, Y5)
+	ROW((SI)(R9*1), Y6, Y7)
+	ROW((SI)(R8*4), Y8, Y9)
+	ROW((R10), Y10, Y11)
+	ADDQ R11, SI
+	ADDQ R11, R10
 	ADDQ $64, DI
 	DECQ CX
 	JNZ  loop
 
 store:
-	MOVBLZX set+40(FP), AX
+	MOVBLZX set+56(FP), AX
 	TESTQ   AX, AX
 	JNZ     set
 	ADDROW(Y0, Y1)

@@ -70,20 +70,25 @@ func TestGemm(t *testing.T) {
 }
 
 // TestKernelMatchesGeneric compares the kernel in use (assembly on AVX2
-// machines) with its Go version.
+// machines) with its Go version, for A packed, read in place by rows and
+// read in place transposed.
 func TestKernelMatchesGeneric(t *testing.T) {
 	rng := rand.New(rand.NewPCG(3, 4))
 	for _, k := range []int{1, 2, 7, 256} {
-		a, b := randSlice(rng, k*mr, 1), randSlice(rng, k*nr, 1)
-		const ldc = nr + 5
-		c1 := randSlice(rng, (mr-1)*ldc+nr, 1)
-		c2 := append([]float32(nil), c1...)
-		for _, set := range []bool{false, true} {
-			kernel(k, a, b, c1, ldc, set)
-			kernelGeneric(k, a, b, c2, ldc, set)
-			for i := range c1 {
-				if math.Abs(float64(c1[i]-c2[i])) > 1e-5*float64(k) {
-					t.Fatalf("k=%d set=%v: c[%d] = %g, generic %g", k, set, i, c1[i], c2[i])
+		b := randSlice(rng, k*nr, 1)
+		for _, strides := range [][2]int{{1, mr}, {k + 3, 1}, {1, mr + 5}} {
+			rs, ps := strides[0], strides[1]
+			a := aPanel{randSlice(rng, (mr-1)*rs+(k-1)*ps+1, 1), rs, ps}
+			const ldc = nr + 5
+			c1 := randSlice(rng, (mr-1)*ldc+nr, 1)
+			c2 := append([]float32(nil), c1...)
+			for _, set := range []bool{false, true} {
+				kernel(k, a, b, c1, ldc, set)
+				kernelGeneric(k, a, b, c2, ldc, set)
+				for i := range c1 {
+					if math.Abs(float64(c1[i]-c2[i])) > 1e-5*float64(k) {
+						t.Fatalf("k=%d strides %v set=%v: c[%d] = %g, generic %g", k, strides, set, i, c1[i], c2[i])
+					}
 				}
 			}
 		}
@@ -110,15 +115,24 @@ func TestGemmTriangles(t *testing.T) {
 			b = rowMajor(randSlice(rng, n*n, 1), n, n)
 		}
 		want := naiveProduct(a, b)
-		c := rowMajor(make([]float32, n*b.cols), n, b.cols)
-		gemmTri(c, a, b, false, tri, &buf)
+		// A as stored, and A as the transpose of a buffer holding Aᵀ.
+		at := rowMajor(make([]float32, n*n), n, n)
 		for i := range n {
-			for j := range b.cols {
-				if tri == lowerC && j > i {
-					continue
-				}
-				if got, w := float64(c.at(i, j)), want[i*b.cols+j]; math.Abs(got-w) > 1e-4 {
-					t.Fatalf("triangle %d: C[%d][%d] = %g, want %g", tri, i, j, got, w)
+			for p := range n {
+				at.data[p*n+i] = a.at(i, p)
+			}
+		}
+		for _, a := range []mat{a, at.T()} {
+			c := rowMajor(make([]float32, n*b.cols), n, b.cols)
+			gemmTri(c, a, b, false, tri, &buf)
+			for i := range n {
+				for j := range b.cols {
+					if tri == lowerC && j > i {
+						continue
+					}
+					if got, w := float64(c.at(i, j)), want[i*b.cols+j]; math.Abs(got-w) > 1e-4 {
+						t.Fatalf("triangle %d, A strides %d,%d: C[%d][%d] = %g, want %g", tri, a.rs, a.cs, i, j, got, w)
+					}
 				}
 			}
 		}
