@@ -148,6 +148,13 @@ func gemmTri(c, a, b mat, acc bool, tri triangle, buf *gemmBuf) {
 					bp := buf.b[j0*kb+(lo-k0)*nr:]
 					out := c.data[m0*c.rs+n0+j0:]
 					if mb == mr && jb == nr {
+						// Two full tiles side by side, both wanted, go
+						// through the kernel for pairs.
+						if j0+2*nr <= nb && (tri != lowerC || n0+j0+nr < m0+mb) {
+							kernelPair(hi-lo, ap, bp, nr*kb, out, c.rs, set)
+							j0 += nr
+							continue
+						}
 						kernel(hi-lo, ap, bp, out, c.rs, set)
 						continue
 					}
@@ -248,6 +255,14 @@ func kernelGeneric(k int, a aPanel, b, c []float32, ldc int, set bool) {
 			row[j] += v
 		}
 	}
+}
+
+// kernelPairGeneric is kernelGeneric over two tiles side by side: the
+// first nr columns of c from the panel b, the next nr from the panel bnext
+// values further on.
+func kernelPairGeneric(k int, a aPanel, b []float32, bnext int, c []float32, ldc int, set bool) {
+	kernelGeneric(k, a, b, c, ldc, set)
+	kernelGeneric(k, a, b[bnext:], c[nr:], ldc, set)
 }
 
 // matmul is gemm split by rows of C over the model's worker pool.

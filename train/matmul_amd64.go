@@ -10,6 +10,10 @@ import (
 // does the tensor package's kernels.
 var useAVX2 = os.Getenv("ZHI_NOASM") == "" && cpu.X86.HasAVX2 && cpu.X86.HasFMA
 
+// useAVX512 selects the kernel for pairs of tiles; ZHI_NOAVX512=1 turns it
+// off alone, to compare the two on one machine.
+var useAVX512 = useAVX2 && cpu.X86.HasAVX512F && os.Getenv("ZHI_NOAVX512") == ""
+
 // kernel6x16AVX2 is kernelGeneric in AVX2 (matmul_amd64.s), its tile in
 // twelve YMM registers, with fused multiply-adds. Strides are in bytes.
 //
@@ -26,4 +30,25 @@ func kernel(k int, a aPanel, b, c []float32, ldc int, set bool) {
 		panic("train: kernel operands too short")
 	}
 	kernel6x16AVX2(k, &a.data[0], 4*a.rs, 4*a.ps, &b[0], &c[0], ldc, set)
+}
+
+// kernel6x32AVX512 is kernelPairGeneric in AVX-512 (matmul_amd64.s), both
+// tiles in twelve ZMM registers. Strides are in bytes.
+//
+//go:noescape
+func kernel6x32AVX512(k int, a *float32, ars, aps int, b *float32, bnext int, c *float32, ldc int, set bool)
+
+// kernelPair is kernelPairGeneric, in assembly when the CPU allows: one
+// AVX-512 kernel, or the AVX2 one twice.
+func kernelPair(k int, a aPanel, b []float32, bnext int, c []float32, ldc int, set bool) {
+	if !useAVX512 {
+		kernel(k, a, b, c, ldc, set)
+		kernel(k, a, b[bnext:], c[nr:], ldc, set)
+		return
+	}
+	if k < 1 || a.rs < 0 || a.ps < 0 || bnext < 0 || len(a.data) <= (mr-1)*a.rs+(k-1)*a.ps ||
+		len(b) < bnext+k*nr || len(c) < (mr-1)*ldc+2*nr {
+		panic("train: kernel operands too short")
+	}
+	kernel6x32AVX512(k, &a.data[0], 4*a.rs, 4*a.ps, &b[0], 4*bnext, &c[0], ldc, set)
 }

@@ -94,3 +94,99 @@ set:
 	SETROW(Y10, Y11)
 	VZEROUPPER
 	RET
+
+// WROW broadcasts the A value at SRC and adds its products with the two B
+// registers Z12 and Z13 to the tile row in ACC0 and ACC1.
+#define WROW(SRC, ACC0, ACC1) \
+	VBROADCASTSS SRC, Z14; \
+	VFMADD231PS  Z12, Z14, ACC0; \
+	VFMADD231PS  Z13, Z14, ACC1
+
+// WADDROW adds the tile row in ACC0 and ACC1 to the 32 floats at (DX) and
+// moves DX to the next row of C.
+#define WADDROW(ACC0, ACC1) \
+	VADDPS  (DX), ACC0, ACC0; \
+	VMOVUPS ACC0, (DX); \
+	VADDPS  64(DX), ACC1, ACC1; \
+	VMOVUPS ACC1, 64(DX); \
+	ADDQ    BX, DX
+
+// WSETROW stores the tile row in ACC0 and ACC1 at (DX) and moves DX to the
+// next row of C.
+#define WSETROW(ACC0, ACC1) \
+	VMOVUPS ACC0, (DX); \
+	VMOVUPS ACC1, 64(DX); \
+	ADDQ    BX, DX
+
+// func kernel6x32AVX512(k int, a *float32, ars, aps int, b *float32, bnext int, c *float32, ldc int, set bool)
+//
+// kernel6x16AVX2 over two tiles side by side, in ZMM registers: the 6×32
+// tile lives in Z0…Z11, row i in Z(2i) and Z(2i+1). The second tile's
+// packed B panel lies bnext bytes after the first. Every value of C is the
+// same chain of fused multiply-adds as in kernel6x16AVX2, so the two
+// kernels give identical results.
+TEXT ·kernel6x32AVX512(SB), NOSPLIT, $0-65
+	MOVQ k+0(FP), CX
+	MOVQ a+8(FP), SI
+	MOVQ ars+16(FP), R8
+	MOVQ aps+24(FP), R11
+	MOVQ b+32(FP), DI
+	MOVQ bnext+40(FP), R12
+	MOVQ c+48(FP), DX
+	MOVQ ldc+56(FP), BX
+	SHLQ $2, BX
+	LEAQ (R8)(R8*2), R9
+	LEAQ (SI)(R8*4), R10
+	ADDQ R8, R10
+	VPXORD Z0, Z0, Z0
+	VPXORD Z1, Z1, Z1
+	VPXORD Z2, Z2, Z2
+	VPXORD Z3, Z3, Z3
+	VPXORD Z4, Z4, Z4
+	VPXORD Z5, Z5, Z5
+	VPXORD Z6, Z6, Z6
+	VPXORD Z7, Z7, Z7
+	VPXORD Z8, Z8, Z8
+	VPXORD Z9, Z9, Z9
+	VPXORD Z10, Z10, Z10
+	VPXORD Z11, Z11, Z11
+	TESTQ CX, CX
+	JZ    wstore
+
+wloop:
+	VMOVUPS (DI), Z12
+	VMOVUPS (DI)(R12*1), Z13
+	WROW((SI), Z0, Z1)
+	WROW((SI)(R8*1), Z2, Z3)
+	WROW((SI)(R8*2), Z4, Z5)
+	WROW((SI)(R9*1), Z6, Z7)
+	WROW((SI)(R8*4), Z8, Z9)
+	WROW((R10), Z10, Z11)
+	ADDQ R11, SI
+	ADDQ R11, R10
+	ADDQ $64, DI
+	DECQ CX
+	JNZ  wloop
+
+wstore:
+	MOVBLZX set+64(FP), AX
+	TESTQ   AX, AX
+	JNZ     wset
+	WADDROW(Z0, Z1)
+	WADDROW(Z2, Z3)
+	WADDROW(Z4, Z5)
+	WADDROW(Z6, Z7)
+	WADDROW(Z8, Z9)
+	WADDROW(Z10, Z11)
+	VZEROUPPER
+	RET
+
+wset:
+	WSETROW(Z0, Z1)
+	WSETROW(Z2, Z3)
+	WSETROW(Z4, Z5)
+	WSETROW(Z6, Z7)
+	WSETROW(Z8, Z9)
+	WSETROW(Z10, Z11)
+	VZEROUPPER
+	RET

@@ -7,3 +7,10 @@ package train
 func kernel(k int, a aPanel, b, c []float32, ldc int, set bool) {
 	kernelGeneric(k, a, b, c, ldc, set)
 }
+
+func kernelPair(k int, a aPanel, b []float32, bnext int, c []float32, ldc int, set bool) {
+	kernelPairGeneric(k, a, b, bnext, c, ldc, set)
+}
+
+// useAVX512 is false: there is no AVX-512 kernel off amd64.
+const useAVX512 = false

@@ -95,6 +95,43 @@ func TestKernelMatchesGeneric(t *testing.T) {
 	}
 }
 
+// TestKernelPair checks the kernel for pairs of tiles: within rounding of
+// its Go version, and bit for bit equal to the single-tile kernel twice,
+// which keeps training's results the same on CPUs with and without
+// AVX-512.
+func TestKernelPair(t *testing.T) {
+	if !useAVX512 {
+		t.Log("AVX-512 not in use: the pair kernel runs as the single-tile kernel twice")
+	}
+	rng := rand.New(rand.NewPCG(7, 8))
+	for _, k := range []int{1, 3, 256} {
+		const bnext = 300*nr + 7
+		b := randSlice(rng, bnext+k*nr, 1)
+		for _, strides := range [][2]int{{1, mr}, {k + 3, 1}, {1, mr + 5}} {
+			rs, ps := strides[0], strides[1]
+			a := aPanel{randSlice(rng, (mr-1)*rs+(k-1)*ps+1, 1), rs, ps}
+			const ldc = 2*nr + 3
+			c1 := randSlice(rng, (mr-1)*ldc+2*nr, 1)
+			c2 := append([]float32(nil), c1...)
+			c3 := append([]float32(nil), c1...)
+			for _, set := range []bool{false, true} {
+				kernelPair(k, a, b, bnext, c1, ldc, set)
+				kernel(k, a, b, c2, ldc, set)
+				kernel(k, a, b[bnext:], c2[nr:], ldc, set)
+				kernelPairGeneric(k, a, b, bnext, c3, ldc, set)
+				for i := range c1 {
+					if math.Float32bits(c1[i]) != math.Float32bits(c2[i]) {
+						t.Fatalf("k=%d strides %v set=%v: c[%d] = %g, single-tile kernel %g", k, strides, set, i, c1[i], c2[i])
+					}
+					if math.Abs(float64(c1[i]-c3[i])) > 1e-5*float64(k) {
+						t.Fatalf("k=%d strides %v set=%v: c[%d] = %g, generic %g", k, strides, set, i, c1[i], c3[i])
+					}
+				}
+			}
+		}
+	}
+}
+
 // TestGemmTriangles checks that the causal shortcuts skip only zeros or
 // unwanted values.
 func TestGemmTriangles(t *testing.T) {
