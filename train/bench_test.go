@@ -9,7 +9,7 @@ import (
 // model (tied embeddings) on a batch of 8 sequences of 256 tokens. Besides
 // tokens per second it reports tokens per CPU-second where the system tells
 // CPU time, which machines shared with other work measure more steadily.
-func BenchmarkLoss6M(b *testing.B) { benchLoss(b, 0) }
+func BenchmarkLoss6M(b *testing.B)  { benchLoss(b, 0) }
 func BenchmarkLoss6M1(b *testing.B) { benchLoss(b, 1) }
 func benchLoss(b *testing.B, threads int) {
 	c := Config{Dim: 256, Layers: 6, Heads: 8, KVHeads: 8, FFN: 768, Vocab: 4096, Context: 256,

@@ -10,8 +10,12 @@ func BenchmarkKernelOnly(b *testing.B) {
 	a := make([]float32, k*mr)
 	bb := make([]float32, k*nr)
 	c := make([]float32, mr*nr)
-	for i := range a { a[i] = 1 }
-	for i := range bb { bb[i] = 1 }
+	for i := range a {
+		a[i] = 1
+	}
+	for i := range bb {
+		bb[i] = 1
+	}
 	for b.Loop() {
 		kernel(k, aPanel{a, 1, mr}, bb, c, nr, true)
 	}
@@ -20,7 +24,9 @@ func BenchmarkKernelOnly(b *testing.B) {
 
 func BenchmarkGemm2048x256x768(b *testing.B) {
 	m, k, n := 2048, 256, 768
-	A := make([]float32, m*k); B := make([]float32, k*n); C := make([]float32, m*n)
+	A := make([]float32, m*k)
+	B := make([]float32, k*n)
+	C := make([]float32, m*n)
 	var buf gemmBuf
 	for b.Loop() {
 		gemm(rowMajor(C, m, n), rowMajor(A, m, k), rowMajor(B, k, n), false, &buf)
@@ -30,11 +36,23 @@ func BenchmarkGemm2048x256x768(b *testing.B) {
 
 func BenchmarkAttnHead(b *testing.B) {
 	T, hd, qd := 256, 32, 256
-	q := make([]float32, T*qd); k := make([]float32, T*qd); v := make([]float32, T*qd); o := make([]float32, T*qd)
-	dq := make([]float32, T*qd); dk := make([]float32, T*qd); dv := make([]float32, T*qd); do := make([]float32, T*qd)
-	for i := range q { q[i] = float32(i%7) * 0.01; k[i] = float32(i%5) * 0.01; v[i] = 1; do[i] = 0.5 }
+	q := make([]float32, T*qd)
+	k := make([]float32, T*qd)
+	v := make([]float32, T*qd)
+	o := make([]float32, T*qd)
+	dq := make([]float32, T*qd)
+	dk := make([]float32, T*qd)
+	dv := make([]float32, T*qd)
+	do := make([]float32, T*qd)
+	for i := range q {
+		q[i] = float32(i%7) * 0.01
+		k[i] = float32(i%5) * 0.01
+		v[i] = 1
+		do[i] = 0.5
+	}
 	lse := make([]float32, T)
-	s := make([]float32, T*T); ds := make([]float32, T*T)
+	s := make([]float32, T*T)
+	ds := make([]float32, T*T)
 	var buf gemmBuf
 	view := func(x []float32) mat { return mat{x, T, hd, qd, 1} }
 	for b.Loop() {
@@ -48,7 +66,9 @@ func BenchmarkAttnHead(b *testing.B) {
 func BenchmarkGemmDW(b *testing.B) {
 	for _, sz := range [][3]int{{768, 2048, 256}, {256, 2048, 768}, {256, 2048, 256}, {4096, 2048, 256}} {
 		m, k, n := sz[0], sz[1], sz[2]
-		A := make([]float32, m*k); B := make([]float32, k*n); C := make([]float32, m*n)
+		A := make([]float32, m*k)
+		B := make([]float32, k*n)
+		C := make([]float32, m*n)
 		var buf gemmBuf
 		b.Run(fmt.Sprint(m, "x", n), func(b *testing.B) {
 			for b.Loop() {

@@ -218,6 +218,10 @@ func packB(dst []float32, b mat) {
 		}
 		if b.cs == 1 {
 			for p := range b.rows {
+				if jb == nr {
+					*(*[nr]float32)(panel[p*nr:]) = *(*[nr]float32)(b.data[p*b.rs+j0:])
+					continue
+				}
 				copy(panel[p*nr:p*nr+jb], b.data[p*b.rs+j0:])
 			}
 			continue
@@ -265,8 +269,17 @@ func kernelPairGeneric(k int, a aPanel, b []float32, bnext int, c []float32, ldc
 	kernelGeneric(k, a, b[bnext:], c[nr:], ldc, set)
 }
 
-// matmul is gemm split by rows of C over the model's worker pool.
+// matmul is gemm split over the model's worker pool, by rows of C or by
+// columns. A worker packs the operand it splits and the whole of the
+// other, so the split is chosen to repeat the cheaper packing: none when A
+// is read in place, else the smaller operand's.
 func (m *Model) matmul(c, a, b mat, acc bool) {
+	if inPlaceA(a, c.cols) || a.rows*a.cols > b.rows*b.cols {
+		m.pool.For(c.cols, nr, func(w, lo, hi int) {
+			gemm(c.sub(0, c.rows, lo, hi-lo), a, b.sub(0, b.rows, lo, hi-lo), acc, &m.gemmBufs[w])
+		})
+		return
+	}
 	m.pool.For(c.rows, mr, func(w, lo, hi int) {
 		gemm(c.sub(lo, hi-lo, 0, c.cols), a.sub(lo, hi-lo, 0, a.cols), b, acc, &m.gemmBufs[w])
 	})
