@@ -78,3 +78,32 @@ func BenchmarkGemmDW(b *testing.B) {
 		})
 	}
 }
+
+func BenchmarkMatmulShapes(b *testing.B) {
+	c := Config{Dim: 256, Layers: 1, Heads: 8, KVHeads: 8, FFN: 768, Vocab: 4096, Context: 256, RopeBase: 10000, NormEps: 1e-5}
+	m, _ := New(c, 1)
+	defer m.Close()
+	N := 2048
+	for _, th := range []int{1, 2} {
+		m.SetThreads(th)
+		for _, sz := range [][4]int{{N, 256, 768, 0}, {N, 768, 256, 0}, {N, 256, 4096, 0}, {N, 256, 768, 1}, {N, 768, 256, 1}, {N, 4096, 256, 1}, {768, N, 256, 2}, {256, N, 768, 2}, {4096, N, 256, 2}} {
+			M, K, Nn, kind := sz[0], sz[1], sz[2], sz[3]
+			A := make([]float32, M*K); B := make([]float32, K*Nn); C := make([]float32, M*Nn)
+			var am, bm mat
+			switch kind {
+			case 0: // forward: X · Wᵀ
+				am, bm = rowMajor(A, M, K), rowMajor(B, Nn, K).T()
+			case 1: // dX = dY · W
+				am, bm = rowMajor(A, M, K), rowMajor(B, K, Nn)
+			case 2: // dW = dYᵀ · X
+				am, bm = rowMajor(A, K, M).T(), rowMajor(B, K, Nn)
+			}
+			b.Run(fmt.Sprintf("t%d/k%d/%dx%dx%d", th, kind, M, K, Nn), func(b *testing.B) {
+				for b.Loop() {
+					m.matmul(rowMajor(C, M, Nn), am, bm, kind == 2)
+				}
+				b.ReportMetric(float64(b.N)*2*float64(M*K*Nn)/b.Elapsed().Seconds()/1e9, "GFLOPS")
+			})
+		}
+	}
+}

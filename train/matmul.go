@@ -213,24 +213,26 @@ func packB(dst []float32, b mat) {
 	for j0 := 0; j0 < b.cols; j0 += nr {
 		jb := min(nr, b.cols-j0)
 		panel := dst[j0*b.rows : (j0+nr)*b.rows]
-		if jb < nr {
-			clear(panel)
-		}
-		if b.cs == 1 {
-			for p := range b.rows {
-				if jb == nr {
-					*(*[nr]float32)(panel[p*nr:]) = *(*[nr]float32)(b.data[p*b.rs+j0:])
-					continue
-				}
-				copy(panel[p*nr:p*nr+jb], b.data[p*b.rs+j0:])
-			}
+		if jb == nr {
+			packPanel(panel, b.sub(0, b.rows, j0, nr))
 			continue
 		}
+		clear(panel)
 		for j := range jb {
-			src := b.data[(j0+j)*b.cs:]
 			for p := range b.rows {
-				panel[p*nr+j] = src[p*b.rs]
+				panel[p*nr+j] = b.at(p, j0+j)
 			}
+		}
+	}
+}
+
+// packPanelGeneric copies b, nr columns wide, into dst row by row.
+func packPanelGeneric(dst []float32, b mat) {
+	dst = dst[:b.rows*nr]
+	for p := range b.rows {
+		row := (*[nr]float32)(dst[p*nr:])
+		for j := range row {
+			row[j] = b.data[p*b.rs+j*b.cs]
 		}
 	}
 }

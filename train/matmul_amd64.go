@@ -52,3 +52,31 @@ func kernelPair(k int, a aPanel, b []float32, bnext int, c []float32, ldc int, s
 	}
 	kernel6x32AVX512(k, &a.data[0], 4*a.rs, 4*a.ps, &b[0], 4*bnext, &c[0], ldc, set)
 }
+
+// packRowsAVX2 and packColsAVX2 are packPanelGeneric in AVX2 (pack_amd64.s)
+// for B stored by rows and B stored as a transpose. Strides are in bytes.
+//
+//go:noescape
+func packRowsAVX2(dst, src *float32, rs, k int)
+
+//go:noescape
+func packColsAVX2(dst, src *float32, cs, k int)
+
+// packPanel is packPanelGeneric, in assembly when the CPU allows.
+func packPanel(dst []float32, b mat) {
+	k := b.rows
+	switch {
+	case !useAVX2 || k == 0 || len(dst) < k*nr:
+	case b.cs == 1 && b.rs >= 0 && len(b.data) >= (k-1)*b.rs+nr:
+		packRowsAVX2(&dst[0], &b.data[0], 4*b.rs, k)
+		return
+	case b.rs == 1 && b.cs >= 0 && len(b.data) >= (nr-1)*b.cs+k:
+		k8 := k &^ 7
+		if k8 > 0 {
+			packColsAVX2(&dst[0], &b.data[0], 4*b.cs, k8)
+		}
+		packPanelGeneric(dst[k8*nr:], b.sub(k8, k-k8, 0, nr))
+		return
+	}
+	packPanelGeneric(dst, b)
+}

@@ -14,3 +14,5 @@ func kernelPair(k int, a aPanel, b []float32, bnext int, c []float32, ldc int, s
 
 // useAVX512 is false: there is no AVX-512 kernel off amd64.
 const useAVX512 = false
+
+func packPanel(dst []float32, b mat) { packPanelGeneric(dst, b) }
