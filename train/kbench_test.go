@@ -88,7 +88,9 @@ func BenchmarkMatmulShapes(b *testing.B) {
 		m.SetThreads(th)
 		for _, sz := range [][4]int{{N, 256, 768, 0}, {N, 768, 256, 0}, {N, 256, 4096, 0}, {N, 256, 768, 1}, {N, 768, 256, 1}, {N, 4096, 256, 1}, {768, N, 256, 2}, {256, N, 768, 2}, {4096, N, 256, 2}} {
 			M, K, Nn, kind := sz[0], sz[1], sz[2], sz[3]
-			A := make([]float32, M*K); B := make([]float32, K*Nn); C := make([]float32, M*Nn)
+			A := make([]float32, M*K)
+			B := make([]float32, K*Nn)
+			C := make([]float32, M*Nn)
 			var am, bm mat
 			switch kind {
 			case 0: // forward: X · Wᵀ

@@ -182,28 +182,23 @@ func gemmTri(c, a, b mat, acc bool, tri triangle, buf *gemmBuf) {
 // column, zero below its last row.
 func packA(dst []float32, a mat) {
 	dst = dst[:a.cols*mr]
-	switch {
-	case a.rows == mr && a.cs == 1:
-		r0, r1, r2 := a.data[:a.cols], a.data[a.rs:a.rs+a.cols], a.data[2*a.rs:2*a.rs+a.cols]
-		r3, r4, r5 := a.data[3*a.rs:3*a.rs+a.cols], a.data[4*a.rs:4*a.rs+a.cols], a.data[5*a.rs:5*a.rs+a.cols]
-		for p := range r0 {
-			col := (*[mr]float32)(dst[p*mr:])
-			col[0], col[1], col[2], col[3], col[4], col[5] = r0[p], r1[p], r2[p], r3[p], r4[p], r5[p]
+	if a.rows == mr && a.rs == 1 {
+		packColumns(dst, a)
+		return
+	}
+	clear(dst)
+	for p := range a.cols {
+		for i := range a.rows {
+			dst[p*mr+i] = a.data[i*a.rs+p*a.cs]
 		}
-	case a.rows == mr && a.rs == 1:
-		// A is a transpose: its columns are rows of the buffer.
-		for p := range a.cols {
-			// Element by element: an array assignment would call memmove.
-			src, col := (*[mr]float32)(a.data[p*a.cs:]), (*[mr]float32)(dst[p*mr:])
-			col[0], col[1], col[2], col[3], col[4], col[5] = src[0], src[1], src[2], src[3], src[4], src[5]
-		}
-	default:
-		clear(dst)
-		for p := range a.cols {
-			for i := range a.rows {
-				dst[p*mr+i] = a.data[i*a.rs+p*a.cs]
-			}
-		}
+	}
+}
+
+// packColumnsGeneric is packA for a transposed A of mr rows, whose columns
+// are runs of mr values in the buffer.
+func packColumnsGeneric(dst []float32, a mat) {
+	for p := range a.cols {
+		*(*[mr]float32)(dst[p*mr:]) = *(*[mr]float32)(a.data[p*a.cs:])
 	}
 }
 

@@ -62,6 +62,21 @@ func packRowsAVX2(dst, src *float32, rs, k int)
 //go:noescape
 func packColsAVX2(dst, src *float32, cs, k int)
 
+// packColumnsAVX2 is packColumnsGeneric in assembly; cs is in bytes.
+//
+//go:noescape
+func packColumnsAVX2(dst, src *float32, cs, k int)
+
+// packColumns is packColumnsGeneric, in assembly when the CPU allows.
+func packColumns(dst []float32, a mat) {
+	k := a.cols
+	if !useAVX2 || k == 0 || len(dst) < k*mr || a.cs < 0 || len(a.data) < (k-1)*a.cs+mr {
+		packColumnsGeneric(dst, a)
+		return
+	}
+	packColumnsAVX2(&dst[0], &a.data[0], 4*a.cs, k)
+}
+
 // packPanel is packPanelGeneric, in assembly when the CPU allows.
 func packPanel(dst []float32, b mat) {
 	k := b.rows

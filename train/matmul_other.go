@@ -16,3 +16,5 @@ func kernelPair(k int, a aPanel, b []float32, bnext int, c []float32, ldc int, s
 const useAVX512 = false
 
 func packPanel(dst []float32, b mat) { packPanelGeneric(dst, b) }
+
+func packColumns(dst []float32, a mat) { packColumnsGeneric(dst, a) }

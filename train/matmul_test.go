@@ -152,6 +152,23 @@ func TestPackPanelMatchesGeneric(t *testing.T) {
 	}
 }
 
+// TestPackColumnsMatchesGeneric compares the packing of transposed A
+// panels in use (assembly on AVX2 machines) with its Go version.
+func TestPackColumnsMatchesGeneric(t *testing.T) {
+	rng := rand.New(rand.NewPCG(11, 12))
+	for _, k := range []int{1, 2, 37} {
+		a := rowMajor(randSlice(rng, (k+2)*(mr+4), 1), k+2, mr+4).T().sub(3, mr, 1, k)
+		got, want := make([]float32, k*mr), make([]float32, k*mr)
+		packColumns(got, a)
+		packColumnsGeneric(want, a)
+		for i := range want {
+			if got[i] != want[i] || want[i] != a.at(i%mr, i/mr) {
+				t.Fatalf("k=%d: element %d = %g, generic %g, source %g", k, i, got[i], want[i], a.at(i%mr, i/mr))
+			}
+		}
+	}
+}
+
 // TestGemmTriangles checks that the causal shortcuts skip only zeros or
 // unwanted values.
 func TestGemmTriangles(t *testing.T) {

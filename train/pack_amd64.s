@@ -94,3 +94,24 @@ cols:
 	JNZ  cols
 	VZEROUPPER
 	RET
+
+// func packColumnsAVX2(dst, src *float32, cs, k int)
+//
+// Copies k runs of 6 floats, cs bytes apart at src, to consecutive runs at
+// dst.
+TEXT ·packColumnsAVX2(SB), NOSPLIT, $0-32
+	MOVQ dst+0(FP), DI
+	MOVQ src+8(FP), SI
+	MOVQ cs+16(FP), R8
+	MOVQ k+24(FP), CX
+
+columns:
+	MOVUPS (SI), X0
+	MOVQ   16(SI), X1
+	MOVUPS X0, (DI)
+	MOVQ   X1, 16(DI)
+	ADDQ   R8, SI
+	ADDQ   $24, DI
+	DECQ   CX
+	JNZ    columns
+	RET
