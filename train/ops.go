@@ -127,7 +127,9 @@ func softmaxCrossEntropy(row []float32, target int32) float32 {
 	zt := row[target]
 	m := row[0]
 	for _, v := range row {
-		m = max(m, v)
+		if v > m { // not max(m, v), whose care for NaN and −0 costs a branch more per value
+			m = v
+		}
 	}
 	sum := tensor.SoftmaxExp(row, m)
 	tensor.Scale(row, float32(1/sum))
