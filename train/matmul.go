@@ -13,13 +13,15 @@ import (
 // is swapping them and a product never copies its operands to reorder them.
 //
 // gemm computes products the way high-performance BLAS libraries do. For
-// each block of kc values of k, it copies ("packs") A into panels of mr
-// rows and, nc columns at a time, B into panels of nr columns, each panel
-// laid out in the order the kernel reads it; a register-blocked kernel then
-// keeps an mr×nr tile of C in registers while it runs along k. Packing
-// turns every strided access into a sequential one and costs O(mk + kn)
-// against the product's O(mnk); the blocking keeps a panel of A in L1 and
-// the block of B in L2 while they are used.
+// each block of kc values of k, and nc columns at a time, it copies
+// ("packs") B into panels of nr columns laid out in the order the kernel
+// reads them; a register-blocked kernel then keeps an mr×nr tile of C in
+// registers while it runs along k, broadcasting values of a panel of mr
+// rows of A. The kernel takes A's panels with any strides, so A is read
+// where it lies when that streams well (see inPlaceA) and packed
+// otherwise. Packing turns strided accesses into sequential ones and costs
+// O(mk + kn) against the product's O(mnk); the blocking keeps a panel of A
+// in L1 and the block of B in L2 while they are used.
 
 // mat is a rows×cols matrix whose element (i, j) is data[i*rs + j*cs].
 type mat struct {
@@ -233,8 +235,8 @@ func packPanelGeneric(dst []float32, b mat) {
 }
 
 // kernelGeneric adds the product of an mr×k panel of A and a packed k×nr
-// panel of B to the mr×nr tile of c whose rows are ldc apart, or stores it there
-// when set is true.
+// panel of B to the mr×nr tile of c whose rows are ldc apart, or stores it
+// there when set is true.
 func kernelGeneric(k int, a aPanel, b, c []float32, ldc int, set bool) {
 	var acc [mr][nr]float32
 	for p := range k {
@@ -267,9 +269,9 @@ func kernelPairGeneric(k int, a aPanel, b []float32, bnext int, c []float32, ldc
 }
 
 // matmul is gemm split over the model's worker pool, by rows of C or by
-// columns. A worker packs the operand it splits and the whole of the
-// other, so the split is chosen to repeat the cheaper packing: none when A
-// is read in place, else the smaller operand's.
+// columns. Each worker packs its share of the operand split and the whole
+// of the other, so the split is chosen to repeat the cheaper packing: none
+// when A is read in place, else the smaller operand's.
 func (m *Model) matmul(c, a, b mat, acc bool) {
 	if inPlaceA(a, c.cols) || a.rows*a.cols > b.rows*b.cols {
 		m.pool.For(c.cols, nr, func(w, lo, hi int) {

@@ -26,7 +26,7 @@ func kernel(k int, a aPanel, b, c []float32, ldc int, set bool) {
 		kernelGeneric(k, a, b, c, ldc, set)
 		return
 	}
-	if k < 1 || a.rs < 0 || a.ps < 0 || len(a.data) <= (mr-1)*a.rs+(k-1)*a.ps || len(b) < k*nr || len(c) < (mr-1)*ldc+nr {
+	if k < 1 || a.rs < 0 || a.ps < 0 || ldc < nr || len(a.data) <= (mr-1)*a.rs+(k-1)*a.ps || len(b) < k*nr || len(c) < (mr-1)*ldc+nr {
 		panic("train: kernel operands too short")
 	}
 	kernel6x16AVX2(k, &a.data[0], 4*a.rs, 4*a.ps, &b[0], &c[0], ldc, set)
@@ -46,7 +46,7 @@ func kernelPair(k int, a aPanel, b []float32, bnext int, c []float32, ldc int, s
 		kernel(k, a, b[bnext:], c[nr:], ldc, set)
 		return
 	}
-	if k < 1 || a.rs < 0 || a.ps < 0 || bnext < 0 || len(a.data) <= (mr-1)*a.rs+(k-1)*a.ps ||
+	if k < 1 || a.rs < 0 || a.ps < 0 || bnext < 0 || ldc < 2*nr || len(a.data) <= (mr-1)*a.rs+(k-1)*a.ps ||
 		len(b) < bnext+k*nr || len(c) < (mr-1)*ldc+2*nr {
 		panic("train: kernel operands too short")
 	}

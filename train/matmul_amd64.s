@@ -1,26 +1,29 @@
 #include "textflag.h"
 
-// ROW broadcasts the A value at SRC and adds its products with the two B
-// registers Y12 and Y13 to the tile row in ACC0 and ACC1.
-#define ROW(SRC, ACC0, ACC1) \
-	VBROADCASTSS SRC, Y14; \
-	VFMADD231PS  Y12, Y14, ACC0; \
-	VFMADD231PS  Y13, Y14, ACC1
+// The macros serve both kernels: the AVX2 one passes YMM registers and a
+// row half of 32 bytes, the AVX-512 one ZMM registers and 64 bytes.
 
-// ADDROW adds the tile row in ACC0 and ACC1 to the 16 floats at (DX) and
-// moves DX to the next row of C.
-#define ADDROW(ACC0, ACC1) \
+// ROW broadcasts the A value at SRC into T and adds its products with the
+// two B registers B0 and B1 to the tile row in ACC0 and ACC1.
+#define ROW(SRC, T, B0, B1, ACC0, ACC1) \
+	VBROADCASTSS SRC, T; \
+	VFMADD231PS  B0, T, ACC0; \
+	VFMADD231PS  B1, T, ACC1
+
+// ADDROW adds the tile row in ACC0 and ACC1, HALF bytes each, to C at (DX)
+// and moves DX to the next row of C.
+#define ADDROW(HALF, ACC0, ACC1) \
 	VADDPS  (DX), ACC0, ACC0; \
 	VMOVUPS ACC0, (DX); \
-	VADDPS  32(DX), ACC1, ACC1; \
-	VMOVUPS ACC1, 32(DX); \
+	VADDPS  HALF(DX), ACC1, ACC1; \
+	VMOVUPS ACC1, HALF(DX); \
 	ADDQ    BX, DX
 
-// SETROW stores the tile row in ACC0 and ACC1 at (DX) and moves DX to the
-// next row of C.
-#define SETROW(ACC0, ACC1) \
+// SETROW stores the tile row in ACC0 and ACC1, HALF bytes each, at (DX)
+// and moves DX to the next row of C.
+#define SETROW(HALF, ACC0, ACC1) \
 	VMOVUPS ACC0, (DX); \
-	VMOVUPS ACC1, 32(DX); \
+	VMOVUPS ACC1, HALF(DX); \
 	ADDQ    BX, DX
 
 // func kernel6x16AVX2(k int, a *float32, ars, aps int, b, c *float32, ldc int, set bool)
@@ -60,12 +63,12 @@ TEXT ·kernel6x16AVX2(SB), NOSPLIT, $0-57
 loop:
 	VMOVUPS (DI), Y12
 	VMOVUPS 32(DI), Y13
-	ROW((SI), Y0, Y1)
-	ROW((SI)(R8*1), Y2, Y3)
-	ROW((SI)(R8*2), Y4, Y5)
-	ROW((SI)(R9*1), Y6, Y7)
-	ROW((SI)(R8*4), Y8, Y9)
-	ROW((R10), Y10, Y11)
+	ROW((SI), Y14, Y12, Y13, Y0, Y1)
+	ROW((SI)(R8*1), Y14, Y12, Y13, Y2, Y3)
+	ROW((SI)(R8*2), Y14, Y12, Y13, Y4, Y5)
+	ROW((SI)(R9*1), Y14, Y12, Y13, Y6, Y7)
+	ROW((SI)(R8*4), Y14, Y12, Y13, Y8, Y9)
+	ROW((R10), Y14, Y12, Y13, Y10, Y11)
 	ADDQ R11, SI
 	ADDQ R11, R10
 	ADDQ $64, DI
@@ -76,47 +79,24 @@ store:
 	MOVBLZX set+56(FP), AX
 	TESTQ   AX, AX
 	JNZ     set
-	ADDROW(Y0, Y1)
-	ADDROW(Y2, Y3)
-	ADDROW(Y4, Y5)
-	ADDROW(Y6, Y7)
-	ADDROW(Y8, Y9)
-	ADDROW(Y10, Y11)
+	ADDROW(32, Y0, Y1)
+	ADDROW(32, Y2, Y3)
+	ADDROW(32, Y4, Y5)
+	ADDROW(32, Y6, Y7)
+	ADDROW(32, Y8, Y9)
+	ADDROW(32, Y10, Y11)
 	VZEROUPPER
 	RET
 
 set:
-	SETROW(Y0, Y1)
-	SETROW(Y2, Y3)
-	SETROW(Y4, Y5)
-	SETROW(Y6, Y7)
-	SETROW(Y8, Y9)
-	SETROW(Y10, Y11)
+	SETROW(32, Y0, Y1)
+	SETROW(32, Y2, Y3)
+	SETROW(32, Y4, Y5)
+	SETROW(32, Y6, Y7)
+	SETROW(32, Y8, Y9)
+	SETROW(32, Y10, Y11)
 	VZEROUPPER
 	RET
-
-// WROW broadcasts the A value at SRC and adds its products with the two B
-// registers Z12 and Z13 to the tile row in ACC0 and ACC1.
-#define WROW(SRC, ACC0, ACC1) \
-	VBROADCASTSS SRC, Z14; \
-	VFMADD231PS  Z12, Z14, ACC0; \
-	VFMADD231PS  Z13, Z14, ACC1
-
-// WADDROW adds the tile row in ACC0 and ACC1 to the 32 floats at (DX) and
-// moves DX to the next row of C.
-#define WADDROW(ACC0, ACC1) \
-	VADDPS  (DX), ACC0, ACC0; \
-	VMOVUPS ACC0, (DX); \
-	VADDPS  64(DX), ACC1, ACC1; \
-	VMOVUPS ACC1, 64(DX); \
-	ADDQ    BX, DX
-
-// WSETROW stores the tile row in ACC0 and ACC1 at (DX) and moves DX to the
-// next row of C.
-#define WSETROW(ACC0, ACC1) \
-	VMOVUPS ACC0, (DX); \
-	VMOVUPS ACC1, 64(DX); \
-	ADDQ    BX, DX
 
 // func kernel6x32AVX512(k int, a *float32, ars, aps int, b *float32, bnext int, c *float32, ldc int, set bool)
 //
@@ -156,12 +136,12 @@ TEXT ·kernel6x32AVX512(SB), NOSPLIT, $0-65
 wloop:
 	VMOVUPS (DI), Z12
 	VMOVUPS (DI)(R12*1), Z13
-	WROW((SI), Z0, Z1)
-	WROW((SI)(R8*1), Z2, Z3)
-	WROW((SI)(R8*2), Z4, Z5)
-	WROW((SI)(R9*1), Z6, Z7)
-	WROW((SI)(R8*4), Z8, Z9)
-	WROW((R10), Z10, Z11)
+	ROW((SI), Z14, Z12, Z13, Z0, Z1)
+	ROW((SI)(R8*1), Z14, Z12, Z13, Z2, Z3)
+	ROW((SI)(R8*2), Z14, Z12, Z13, Z4, Z5)
+	ROW((SI)(R9*1), Z14, Z12, Z13, Z6, Z7)
+	ROW((SI)(R8*4), Z14, Z12, Z13, Z8, Z9)
+	ROW((R10), Z14, Z12, Z13, Z10, Z11)
 	ADDQ R11, SI
 	ADDQ R11, R10
 	ADDQ $64, DI
@@ -172,21 +152,21 @@ wstore:
 	MOVBLZX set+64(FP), AX
 	TESTQ   AX, AX
 	JNZ     wset
-	WADDROW(Z0, Z1)
-	WADDROW(Z2, Z3)
-	WADDROW(Z4, Z5)
-	WADDROW(Z6, Z7)
-	WADDROW(Z8, Z9)
-	WADDROW(Z10, Z11)
+	ADDROW(64, Z0, Z1)
+	ADDROW(64, Z2, Z3)
+	ADDROW(64, Z4, Z5)
+	ADDROW(64, Z6, Z7)
+	ADDROW(64, Z8, Z9)
+	ADDROW(64, Z10, Z11)
 	VZEROUPPER
 	RET
 
 wset:
-	WSETROW(Z0, Z1)
-	WSETROW(Z2, Z3)
-	WSETROW(Z4, Z5)
-	WSETROW(Z6, Z7)
-	WSETROW(Z8, Z9)
-	WSETROW(Z10, Z11)
+	SETROW(64, Z0, Z1)
+	SETROW(64, Z2, Z3)
+	SETROW(64, Z4, Z5)
+	SETROW(64, Z6, Z7)
+	SETROW(64, Z8, Z9)
+	SETROW(64, Z10, Z11)
 	VZEROUPPER
 	RET
