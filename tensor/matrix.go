@@ -115,7 +115,10 @@ func (m *Matrix) MulInto(p *Pool, out []float32, a *Activations) {
 	if a.run == nil {
 		a.run = a.job.rows
 	}
-	p.For(m.Rows, 16, a.run)
+	// Chunks of about an eighth of a worker's share balance the cores
+	// when one runs slower (a busy neighbour, a lower clock) at little cost:
+	// the weight rows of a chunk are read once whichever worker takes it.
+	p.ForChunks(m.Rows, max(16, m.Rows/(8*p.Threads())/16*16), a.run)
 }
 
 // mulJob is one matrix product, split by weight rows across workers.

@@ -3,15 +3,27 @@ package tensor
 import (
 	"runtime"
 	"sync"
+	"sync/atomic"
+	"time"
 )
 
 // Pool is a fixed set of worker goroutines that split loops between them.
 // Workers live as long as the pool, so a matrix product costs two channel
 // operations per worker instead of a goroutine start.
+//
+// A token's forward pass is a few hundred short loops, each a fraction of a
+// millisecond, and waking a parked thread can take tens of microseconds on
+// a virtual machine. So a worker that finishes keeps polling for its next
+// task for spinTime before it parks, and the caller polls for the workers
+// to finish before it does: between the loops of one forward pass nobody
+// sleeps.
 type Pool struct {
-	n    int
-	work []chan task
-	wg   sync.WaitGroup
+	n       int
+	work    []chan task
+	wg      sync.WaitGroup
+	pending atomic.Int32 // workers still running the current call's ranges
+	chunk   chunkCall
+	run     func(worker, lo, hi int) // p.runChunks, made once
 }
 
 type task struct {
@@ -19,23 +31,75 @@ type task struct {
 	worker, lo, hi int
 }
 
+// spinTime is how long a worker or a waiting caller polls before parking.
+const spinTime = 100 * time.Microsecond
+
 // NewPool starts a pool of n workers; n <= 0 means one per CPU.
 func NewPool(n int) *Pool {
 	if n <= 0 {
 		n = runtime.NumCPU()
 	}
 	p := &Pool{n: n, work: make([]chan task, n-1)}
+	p.run = p.runChunks
 	for i := range p.work {
-		ch := make(chan task)
+		ch := make(chan task, 1)
 		p.work[i] = ch
 		go func() {
-			for t := range ch {
+			for {
+				t, ok := receive(ch)
+				if !ok {
+					return
+				}
 				t.fn(t.worker, t.lo, t.hi)
+				p.pending.Add(-1)
 				p.wg.Done()
 			}
 		}()
 	}
 	return p
+}
+
+// receive takes the next task from ch, polling for spinTime before it
+// blocks. ok is false when ch is closed.
+func receive(ch chan task) (t task, ok bool) {
+	var start time.Time
+	for i := 0; ; i++ {
+		select {
+		case t, ok = <-ch:
+			return t, ok
+		default:
+		}
+		if i%64 != 0 {
+			continue
+		}
+		if start.IsZero() {
+			start = time.Now()
+		} else if time.Since(start) > spinTime {
+			t, ok = <-ch
+			return t, ok
+		}
+	}
+}
+
+// start hands tasks to workers 1…workers-1.
+func (p *Pool) start(workers int, t func(w int) task) {
+	p.pending.Store(int32(workers - 1))
+	p.wg.Add(workers - 1)
+	for w := 1; w < workers; w++ {
+		p.work[w-1] <- t(w)
+	}
+}
+
+// wait returns when every worker handed a task by start has finished it,
+// polling for spinTime before it blocks.
+func (p *Pool) wait() {
+	begin := time.Now()
+	for i := 0; p.pending.Load() > 0; i++ {
+		if i%64 == 0 && time.Since(begin) > spinTime {
+			break
+		}
+	}
+	p.wg.Wait()
 }
 
 // Threads is the number of workers, the calling goroutine included.
@@ -59,18 +123,58 @@ func (p *Pool) For(n, grain int, fn func(worker, lo, hi int)) {
 		return
 	}
 	per := (chunks + workers - 1) / workers * grain
-	p.wg.Add(workers - 1)
-	for w := 1; w < workers; w++ {
-		lo := w * per
-		hi := min(lo+per, n)
-		if lo >= hi {
-			p.wg.Done()
-			continue
-		}
-		p.work[w-1] <- task{fn, w, lo, hi}
-	}
+	workers = (n + per - 1) / per // the shares that are not empty
+	p.start(workers, func(w int) task { return task{fn, w, w * per, min((w+1)*per, n)} })
 	fn(0, 0, min(per, n))
-	p.wg.Wait()
+	p.wait()
+}
+
+// ForChunks calls fn over [0, n) cut into chunks of grain values (the last
+// may be shorter), each worker taking the next chunk as it finishes one,
+// and waits for all of them. Unlike For's fixed shares, this keeps every
+// worker busy to the end when chunks take unequal time or cores run at
+// unequal speeds, as they do on machines shared with other work; but which
+// worker gets a chunk varies from call to call, so fn must compute the same
+// whichever worker runs it.
+func (p *Pool) ForChunks(n, grain int, fn func(worker, lo, hi int)) {
+	if grain < 1 {
+		grain = 1
+	}
+	chunks := (n + grain - 1) / grain
+	workers := min(p.n, chunks)
+	if workers <= 1 {
+		if n > 0 {
+			fn(0, 0, n)
+		}
+		return
+	}
+	p.chunk = chunkCall{fn: fn, n: n, grain: grain, chunks: chunks}
+	p.chunk.next.Store(0)
+	p.start(workers, func(w int) task { return task{p.run, w, 0, 0} })
+	p.runChunks(0, 0, 0)
+	p.wait()
+	p.chunk.fn = nil
+}
+
+// chunkCall is the ForChunks call in progress: kept in the pool, since
+// calls do not overlap, so that a call allocates nothing.
+type chunkCall struct {
+	fn               func(worker, lo, hi int)
+	n, grain, chunks int
+	next             atomic.Int64
+}
+
+// runChunks runs chunks of the ForChunks call in progress as worker until
+// none are left.
+func (p *Pool) runChunks(worker, _, _ int) {
+	c := &p.chunk
+	for {
+		i := int(c.next.Add(1) - 1)
+		if i >= c.chunks {
+			return
+		}
+		c.fn(worker, i*c.grain, min((i+1)*c.grain, c.n))
+	}
 }
 
 // Close stops the workers. The pool must not be used afterwards.
