@@ -16,12 +16,14 @@ import (
 // a virtual machine. So a worker that finishes keeps polling for its next
 // task for spinTime before it parks, and the caller polls for the workers
 // to finish before it does: between the loops of one forward pass nobody
-// sleeps.
+// sleeps. A pool with more workers than GOMAXPROCS never polls, since a
+// polling worker would hold a processor another one needs.
 type Pool struct {
 	n       int
 	work    []chan task
 	wg      sync.WaitGroup
-	pending atomic.Int32 // workers still running the current call's ranges
+	pending atomic.Int32  // workers still running the current call's ranges
+	spin    time.Duration // how long to poll: spinTime, or 0
 	chunk   chunkCall
 	run     func(worker, lo, hi int) // p.runChunks, made once
 }
@@ -40,13 +42,16 @@ func NewPool(n int) *Pool {
 		n = runtime.NumCPU()
 	}
 	p := &Pool{n: n, work: make([]chan task, n-1)}
+	if n <= runtime.GOMAXPROCS(0) {
+		p.spin = spinTime
+	}
 	p.run = p.runChunks
 	for i := range p.work {
 		ch := make(chan task, 1)
 		p.work[i] = ch
 		go func() {
 			for {
-				t, ok := receive(ch)
+				t, ok := receive(ch, p.spin)
 				if !ok {
 					return
 				}
@@ -59,9 +64,13 @@ func NewPool(n int) *Pool {
 	return p
 }
 
-// receive takes the next task from ch, polling for spinTime before it
-// blocks. ok is false when ch is closed.
-func receive(ch chan task) (t task, ok bool) {
+// receive takes the next task from ch, polling for spin before it blocks.
+// ok is false when ch is closed.
+func receive(ch chan task, spin time.Duration) (t task, ok bool) {
+	if spin == 0 {
+		t, ok = <-ch
+		return t, ok
+	}
 	var start time.Time
 	for i := 0; ; i++ {
 		select {
@@ -74,7 +83,7 @@ func receive(ch chan task) (t task, ok bool) {
 		}
 		if start.IsZero() {
 			start = time.Now()
-		} else if time.Since(start) > spinTime {
+		} else if time.Since(start) > spin {
 			t, ok = <-ch
 			return t, ok
 		}
@@ -91,12 +100,14 @@ func (p *Pool) start(workers int, t func(w int) task) {
 }
 
 // wait returns when every worker handed a task by start has finished it,
-// polling for spinTime before it blocks.
+// polling for p.spin before it blocks.
 func (p *Pool) wait() {
-	begin := time.Now()
-	for i := 0; p.pending.Load() > 0; i++ {
-		if i%64 == 0 && time.Since(begin) > spinTime {
-			break
+	if p.spin > 0 {
+		begin := time.Now()
+		for i := 0; p.pending.Load() > 0; i++ {
+			if i%64 == 0 && time.Since(begin) > p.spin {
+				break
+			}
 		}
 	}
 	p.wg.Wait()
