@@ -116,21 +116,27 @@ func (p *Pool) wait() {
 // Threads is the number of workers, the calling goroutine included.
 func (p *Pool) Threads() int { return p.n }
 
+// shares returns grain (at least 1), how many chunks of it [0, n) holds,
+// and how many workers to share them among. When that is one or none it
+// has run fn over [0, n) itself, and the caller is done.
+func (p *Pool) shares(n, grain int, fn func(worker, lo, hi int)) (g, chunks, workers int) {
+	g = max(grain, 1)
+	chunks = (n + g - 1) / g
+	workers = min(p.n, chunks)
+	if workers <= 1 && n > 0 {
+		fn(0, 0, n)
+	}
+	return g, chunks, workers
+}
+
 // For calls fn over [0, n) split into at most Threads contiguous ranges whose
 // bounds are multiples of grain (except the last), and waits for all of them.
 // worker, below Threads, tells calls apart so each can use its own scratch.
 // The calling goroutine runs one range itself. Calls must not overlap: one
 // pool serves one computation at a time.
 func (p *Pool) For(n, grain int, fn func(worker, lo, hi int)) {
-	if grain < 1 {
-		grain = 1
-	}
-	chunks := (n + grain - 1) / grain
-	workers := min(p.n, chunks)
+	grain, chunks, workers := p.shares(n, grain, fn)
 	if workers <= 1 {
-		if n > 0 {
-			fn(0, 0, n)
-		}
 		return
 	}
 	per := (chunks + workers - 1) / workers * grain
@@ -148,15 +154,8 @@ func (p *Pool) For(n, grain int, fn func(worker, lo, hi int)) {
 // worker gets a chunk varies from call to call, so fn must compute the same
 // whichever worker runs it.
 func (p *Pool) ForChunks(n, grain int, fn func(worker, lo, hi int)) {
-	if grain < 1 {
-		grain = 1
-	}
-	chunks := (n + grain - 1) / grain
-	workers := min(p.n, chunks)
+	grain, chunks, workers := p.shares(n, grain, fn)
 	if workers <= 1 {
-		if n > 0 {
-			fn(0, 0, n)
-		}
 		return
 	}
 	p.chunk = chunkCall{fn: fn, n: n, grain: grain, chunks: chunks}
