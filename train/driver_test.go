@@ -312,7 +312,9 @@ func TestTimeBudget(t *testing.T) {
 		t.Fatal(err)
 	}
 	took := time.Since(start)
-	if res.Steps <= probeSteps || first.TotalSteps != 0 || last.TotalSteps > res.Steps+1 || math.IsNaN(res.ValBPB) {
+	// The last estimate may promise a few more steps than were taken: a
+	// run stops early when the machine slows down after it was made.
+	if res.Steps <= probeSteps || first.TotalSteps != 0 || last.TotalSteps > res.Steps+1+res.Steps/20 || math.IsNaN(res.ValBPB) {
 		t.Errorf("%d steps, first estimate %d (want 0: unknown), last %d, validation %g", res.Steps, first.TotalSteps, last.TotalSteps, res.ValBPB)
 	}
 	if took > o.Time+time.Second || took < o.Time/2 {
