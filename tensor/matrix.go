@@ -108,7 +108,7 @@ func (m *Matrix) MulInto(p *Pool, out []float32, a *Activations) {
 	xRow, _ := vt.RowSize(m.Cols)
 	n := a.n
 	// Activation rows are taken a chunk at a time that stays in the
-	// core's cache while all of a worker's weight rows pass over it.
+	// core's cache while the weight rows of a ForChunks chunk pass over it.
 	chunk := max(4, activationCache/xRow/4*4)
 	a.job = mulJob{m: m, out: out, xq: xq, xRow: xRow, n: n, chunk: chunk}
 	a.job.dot, a.job.dot4, a.job.dot2x4 = m.dotFor(a.n)

@@ -61,6 +61,9 @@ func softmaxCausal(row []float32, i int, m float32) float64 {
 // With D = rowsum(dO∘O), the gradient through the softmax is
 // dS = P∘(dP − D), where dP = dO·Vᵀ.
 func attendBackward(dq, dk, dv, do, q, k, v, o mat, lse []float32, scale float32, acc bool, s, ds []float32, buf *gemmBuf) {
+	if do.cs != 1 || o.cs != 1 {
+		panic("train: attention gradients need head views with adjacent columns")
+	}
 	t := q.rows
 	pm, dpm := rowMajor(s, t, t), rowMajor(ds, t, t)
 	gemmTri(pm, q, k.T(), false, lowerC, buf)
@@ -72,6 +75,8 @@ func attendBackward(dq, dk, dv, do, q, k, v, o mat, lse []float32, scale float32
 	gemmTri(dpm, do, v.T(), false, lowerC, buf)
 	for i := range t {
 		var d float32
+		// Head views (headViews) are column blocks of row-major buffers:
+		// their columns are adjacent.
 		doi, oi := do.data[i*do.rs:i*do.rs+do.cols], o.data[i*o.rs:i*o.rs+do.cols]
 		for j, x := range doi {
 			d += x * oi[j]

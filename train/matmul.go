@@ -271,9 +271,11 @@ func kernelPairGeneric(k int, a aPanel, b []float32, bnext int, c []float32, ldc
 // matmul is gemm split over the model's worker pool, by rows of C or by
 // columns. Each worker packs its share of the operand split and the whole
 // of the other, so the split is chosen to repeat the cheaper packing: none
-// when A is read in place, else the smaller operand's.
+// when A is read in place, else the smaller operand's. Columns are split
+// only when there are enough for every worker to get a pair of panels.
 func (m *Model) matmul(c, a, b mat, acc bool) {
-	if inPlaceA(a, c.cols) || a.rows*a.cols > b.rows*b.cols {
+	wide := c.cols >= 2*nr*m.pool.Threads()
+	if wide && (inPlaceA(a, c.cols) || a.rows*a.cols < b.rows*b.cols) {
 		m.pool.For(c.cols, nr, func(w, lo, hi int) {
 			gemm(c.sub(0, c.rows, lo, hi-lo), a, b.sub(0, b.rows, lo, hi-lo), acc, &m.gemmBufs[w])
 		})
