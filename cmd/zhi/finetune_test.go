@@ -7,9 +7,7 @@ import (
 	"strings"
 	"testing"
 
-	"zhi/chat"
 	"zhi/internal/shared"
-	"zhi/tokenizer"
 	"zhi/train"
 )
 
@@ -22,16 +20,7 @@ const finetunePairs = `{"question": "Capital of France?", "answer": "Paris."}
 // with the base model's template.
 func fileAnswerLoss(t *testing.T, base, model, data string) float32 {
 	t.Helper()
-	f := openGGUF(t, base)
-	tok, err := tokenizer.FromGGUF(f)
-	if err != nil {
-		t.Fatal(err)
-	}
-	tmpl, err := chat.ForModel(f, tok, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	format, err := train.NewSFTFormat(tmpl, tok)
+	format, _, err := baseFormat(base, "")
 	if err != nil {
 		t.Fatal(err)
 	}
