@@ -83,23 +83,19 @@ func (e *fieldError) Error() string { return e.field + ": " + e.msg }
 type stopList []string
 
 func (s *stopList) UnmarshalJSON(b []byte) error {
+	const want = "want a string or an array of strings"
+	text, isArray, err := stringOrArray(b, "stop", want)
+	if err != nil {
+		return err
+	}
 	var list []string
-	switch b[0] {
-	case 'n':
-		*s = nil
-		return nil
-	case '"':
-		var one string
-		if err := json.Unmarshal(b, &one); err != nil {
-			return err
-		}
-		list = []string{one}
-	case '[':
+	switch {
+	case isArray:
 		if err := json.Unmarshal(b, &list); err != nil {
-			return &fieldError{"stop", "want a string or an array of strings"}
+			return &fieldError{"stop", want}
 		}
-	default:
-		return &fieldError{"stop", "want a string or an array of strings"}
+	case text != nil:
+		list = []string{*text}
 	}
 	*s = (*s)[:0]
 	for _, v := range list {
@@ -108,6 +104,26 @@ func (s *stopList) UnmarshalJSON(b []byte) error {
 		}
 	}
 	return nil
+}
+
+// stringOrArray reads a field that OpenAI lets be null, a string or an
+// array: text is the string (nil for null), isArray tells the caller to
+// decode b as its array, and any other value is an error saying what the
+// field wants.
+func stringOrArray(b []byte, field, want string) (text *string, isArray bool, err error) {
+	switch b[0] {
+	case 'n':
+		return nil, false, nil
+	case '"':
+		var s string
+		if err := json.Unmarshal(b, &s); err != nil {
+			return nil, false, err
+		}
+		return &s, false, nil
+	case '[':
+		return nil, true, nil
+	}
+	return nil, false, &fieldError{field, want}
 }
 
 // input is one prompt: a text, or token ids to use as given.
@@ -134,21 +150,13 @@ func (p *embeddingInputs) UnmarshalJSON(b []byte) error { return (*inputs)(p).pa
 
 // parse reads the JSON value of the request field named field.
 func (in *inputs) parse(b []byte, field string) error {
-	const want = "want a string, an array of strings, an array of token ids or an array of such arrays"
-	switch b[0] {
-	case 'n':
+	text, isArray, err := stringOrArray(b, field, "want a string, an array of strings, an array of token ids or an array of such arrays")
+	if err != nil || !isArray {
 		*in = nil
-		return nil
-	case '"':
-		var s string
-		if err := json.Unmarshal(b, &s); err != nil {
-			return err
+		if text != nil {
+			*in = inputs{{text: *text}}
 		}
-		*in = inputs{{text: s}}
-		return nil
-	case '[':
-	default:
-		return &fieldError{field, want}
+		return err
 	}
 	var items []json.RawMessage
 	if err := json.Unmarshal(b, &items); err != nil {
@@ -191,20 +199,13 @@ func (in *inputs) parse(b []byte, field string) error {
 type messageContent string
 
 func (c *messageContent) UnmarshalJSON(b []byte) error {
-	switch b[0] {
-	case 'n':
+	text, isArray, err := stringOrArray(b, "content", "want a string or an array of content parts")
+	if err != nil || !isArray {
 		*c = ""
-		return nil
-	case '"':
-		var s string
-		if err := json.Unmarshal(b, &s); err != nil {
-			return err
+		if text != nil {
+			*c = messageContent(*text)
 		}
-		*c = messageContent(s)
-		return nil
-	case '[':
-	default:
-		return &fieldError{"content", "want a string or an array of content parts"}
+		return err
 	}
 	var parts []struct {
 		Type string  `json:"type"`
