@@ -25,3 +25,7 @@ func vecDotQ4_1(n int, w, x []byte) float32    { return vecDotQ4_1Generic(n, w, 
 func vecDotQ5_1(n int, w, x []byte) float32    { return vecDotQ5_1Generic(n, w, x) }
 func vecDotIQ4_NL(n int, w, x []byte) float32  { return vecDotIQ4_NLGeneric(n, w, x) }
 func fromFloatQ8_0(src []float32, dst []byte)  { fromFloatQ8_0Generic(src, dst) }
+
+func tileQ8_0(w []byte, wStride int, s *q8Split, first int, out []float32, outStride int) {
+	tileQ8_0Generic(w, wStride, s, first, out, outStride)
+}

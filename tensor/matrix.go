@@ -50,6 +50,9 @@ type Activations struct {
 	cols  int
 	conv  map[Type][]byte
 	valid map[Type]bool
+	// split is the batch as the Q8_0 tile kernel reads it, when splitValid.
+	split      q8Split
+	splitValid bool
 	// job is the matrix product in progress and run its method value, made
 	// once: a closure per product would be an allocation per product.
 	job mulJob
@@ -65,6 +68,7 @@ func (a *Activations) Set(x []float32, n, cols int) {
 	}
 	a.x, a.n, a.cols = x[:n*cols], n, cols
 	clear(a.valid)
+	a.splitValid = false
 }
 
 // as returns the batch converted to type t, one row after another.
@@ -112,6 +116,15 @@ func (m *Matrix) MulInto(p *Pool, out []float32, a *Activations) {
 	chunk := max(4, activationCache/xRow/4*4)
 	a.job = mulJob{m: m, out: out, xq: xq, xRow: xRow, n: n, chunk: chunk}
 	a.job.dot, a.job.dot4, a.job.dot2x4 = m.dotFor(a.n)
+	if m.Type == Q8_0 && n >= q8TileCols {
+		if !a.splitValid {
+			a.split.set(xq, n, m.Cols/legacyBlock)
+			a.splitValid = true
+		}
+		a.job.split = &a.split
+		// The split rows are twice the size; whole tiles of them.
+		a.job.chunk = max(q8TileCols, activationCache/(2*m.Cols)/q8TileCols*q8TileCols)
+	}
 	if a.run == nil {
 		a.run = a.job.rows
 	}
@@ -131,14 +144,20 @@ type mulJob struct {
 	dot      func(n int, w, x []byte) float32
 	dot4     func(n int, w, x []byte, stride int, out []float32, outStride int)
 	dot2x4   func(n int, w []byte, wStride int, x []byte, stride int, out []float32, outStride int)
+	split    *q8Split // the activations for the Q8_0 tile kernel, if it is used
 }
 
 // rows computes the products of weight rows lo…hi-1: two at a time where
-// dot2x4 is set, and the rest one at a time.
+// the tile kernel or dot2x4 is there, and the rest one at a time.
 func (j *mulJob) rows(_, lo, hi int) {
 	for first := 0; first < j.n; first += j.chunk {
 		last := min(first+j.chunk, j.n)
 		r := lo
+		if j.split != nil {
+			for ; r+q8TileRows <= hi; r += q8TileRows {
+				j.tile(r, first, last)
+			}
+		}
 		if j.dot2x4 != nil {
 			for ; r+2 <= hi; r += 2 {
 				j.rowPair(r, first, last)
@@ -164,6 +183,19 @@ func (j *mulJob) rowPair(r, first, last int) {
 		out[i*rows+r] = j.dot(cols, w, x)
 		out[i*rows+r+1] = j.dot(cols, w[m.rowBytes:], x)
 	}
+}
+
+// tile computes the products of weight rows r and r+1 with activation rows
+// first…last-1, five at a time with the tile kernel, and the rest with
+// rowPair.
+func (j *mulJob) tile(r, first, last int) {
+	m, rows := j.m, j.m.Rows
+	w := m.Data[r*m.rowBytes : (r+q8TileRows)*m.rowBytes]
+	i := first
+	for ; i+q8TileCols <= last; i += q8TileCols {
+		tileQ8_0(w, m.rowBytes, j.split, i, j.out[i*rows+r:], rows)
+	}
+	j.rowPair(r, i, last)
 }
 
 // row computes the products of weight row r with activation rows

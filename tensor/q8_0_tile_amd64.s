@@ -1,0 +1,118 @@
+#include "textflag.h"
+#include "lanes_amd64.h"
+
+// The Q8_0 tile kernel of q8_0_tile.go: two weight rows against five
+// activation rows in the split layout, summed as vecDotQ8_0 sums (lanes8).
+//
+// A weight block's 32 quants load as sixteen words; shifting a word left
+// by 8 and then arithmetically right by 8 sign-extends its even byte, and
+// shifting it right by 8 its odd byte. VPMADDWD of the even words with the
+// activation's even quants gives dword l the products 4l and 4l+2, of the
+// odd words the products 4l+1 and 4l+3: their sum is lane l of lanes8,
+// exactly, with no sign juggling (so -128 is no special case). Each block
+// then adds the lanes times dw·dx to the accumulator with one VFMADD231PS,
+// rounded once as fma32 rounds.
+//
+// Registers: Y(2c+r) accumulates weight row r against activation row c;
+// Y10/Y11 hold row 0's even and odd words, Y12/Y13 row 1's; Y14 and Y15
+// are scratch. The ten scale products of a block are made by two
+// multiplications and kept on the stack, from which each is broadcast.
+
+// TILE_PAIR adds to ACC the block of weight row r (even words WE, odd WO)
+// times the activation block whose even quants are at XE and odd at XO,
+// with the scale product at S(SP).
+#define TILE_PAIR(XE, XO, WE, WO, S, ACC) \
+	VPMADDWD     XE, WE, Y14; \
+	VPMADDWD     XO, WO, Y15; \
+	VPADDD       Y15, Y14, Y14; \
+	VCVTDQ2PS    Y14, Y14; \
+	VBROADCASTSS S(SP), Y15; \
+	VFMADD231PS  Y14, Y15, ACC
+
+// TILE_COLUMN adds both weight rows' blocks times one activation block.
+// Row r's scale product with activation row c is at 32r+4c(SP).
+#define TILE_COLUMN(XE, XO, c, ACC0, ACC1) \
+	TILE_PAIR(XE, XO, Y10, Y11, (4*c), ACC0); \
+	TILE_PAIR(XE, XO, Y12, Y13, (32+4*c), ACC1)
+
+// WEIGHT_WORDS sets E and O to the even and odd quants, as words, of the
+// weight block at ADDR.
+#define WEIGHT_WORDS(ADDR, E, O) \
+	VMOVDQU ADDR, O; \
+	VPSLLW  $8, O, E; \
+	VPSRAW  $8, E, E; \
+	VPSRAW  $8, O, O
+
+// SCALE_PRODUCTS stores at OFF(SP) the weight block scale at ADDR times
+// each of the eight activation scales in Y14.
+#define SCALE_PRODUCTS(ADDR, OFF) \
+	VPBROADCASTW ADDR, X15; \
+	VCVTPH2PS    X15, Y15; \
+	VMULPS       Y14, Y15, Y15; \
+	VMOVUPS      Y15, OFF(SP)
+
+// TILE_STORE stores sum8 of accumulator Y at OFF(AX).
+#define TILE_STORE(Y, X, OFF) \
+	SUM8(Y, X, X15); \
+	VMOVSS X, OFF(AX)
+
+// func tileQ8_0AVX2(w *byte, wStride int, x *int16, xStride int, d *float32, dStride int, blocks int, out *float32, outStride int)
+TEXT ·tileQ8_0AVX2(SB), NOSPLIT, $64-72
+	MOVQ w+0(FP), SI
+	MOVQ wStride+8(FP), R12
+	MOVQ x+16(FP), DI
+	MOVQ xStride+24(FP), R8
+	LEAQ (R8)(R8*2), R9
+	MOVQ d+32(FP), DX
+	MOVQ dStride+40(FP), R10
+	MOVQ blocks+48(FP), CX
+	VXORPS Y0, Y0, Y0
+	VXORPS Y1, Y1, Y1
+	VXORPS Y2, Y2, Y2
+	VXORPS Y3, Y3, Y3
+	VXORPS Y4, Y4, Y4
+	VXORPS Y5, Y5, Y5
+	VXORPS Y6, Y6, Y6
+	VXORPS Y7, Y7, Y7
+	VXORPS Y8, Y8, Y8
+	VXORPS Y9, Y9, Y9
+	TESTQ  CX, CX
+	JZ     q8tile5done
+
+q8tile5loop:
+	VMOVUPS (DX), Y14
+	SCALE_PRODUCTS((SI), 0)
+	SCALE_PRODUCTS((SI)(R12*1), 32)
+	WEIGHT_WORDS(2(SI), Y10, Y11)
+	WEIGHT_WORDS(2(SI)(R12*1), Y12, Y13)
+	TILE_COLUMN((DI), 32(DI), 0, Y0, Y1)
+	TILE_COLUMN((DI)(R8*1), 32(DI)(R8*1), 1, Y2, Y3)
+	TILE_COLUMN((DI)(R8*2), 32(DI)(R8*2), 2, Y4, Y5)
+	TILE_COLUMN((DI)(R9*1), 32(DI)(R9*1), 3, Y6, Y7)
+	TILE_COLUMN((DI)(R8*4), 32(DI)(R8*4), 4, Y8, Y9)
+	ADDQ $34, SI
+	ADDQ $64, DI
+	ADDQ R10, DX
+	DECQ CX
+	JNZ  q8tile5loop
+
+q8tile5done:
+	MOVQ out+56(FP), AX
+	MOVQ outStride+64(FP), BX
+	SHLQ $2, BX
+	TILE_STORE(Y0, X0, 0)
+	TILE_STORE(Y1, X1, 4)
+	ADDQ BX, AX
+	TILE_STORE(Y2, X2, 0)
+	TILE_STORE(Y3, X3, 4)
+	ADDQ BX, AX
+	TILE_STORE(Y4, X4, 0)
+	TILE_STORE(Y5, X5, 4)
+	ADDQ BX, AX
+	TILE_STORE(Y6, X6, 0)
+	TILE_STORE(Y7, X7, 4)
+	ADDQ BX, AX
+	TILE_STORE(Y8, X8, 0)
+	TILE_STORE(Y9, X9, 4)
+	VZEROUPPER
+	RET
