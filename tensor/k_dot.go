@@ -151,6 +151,13 @@ func q6KLevels8(ql0, ql32, qh byte) (q1, q2, q3, q4 int8) {
 	return int8(a), int8(b), int8(c), int8(d)
 }
 
+// vecDotEachRow is Ops.VecDotRows done one weight row at a time with dot.
+func vecDotEachRow(dot func(n int, w, x []byte) float32, n int, w []byte, rowBytes, rows int, x []byte, out []float32) {
+	for r := range rows {
+		out[r] = dot(n, w[r*rowBytes:], x)
+	}
+}
+
 // vecDot4Rows is Ops.VecDot4 done one activation row at a time with dot.
 func vecDot4Rows(dot func(n int, w, x []byte) float32, n int, w, x []byte, stride int, out []float32, outStride int) {
 	for k := range 4 {

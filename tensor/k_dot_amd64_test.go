@@ -238,3 +238,48 @@ func BenchmarkKDot(b *testing.B) {
 		_ = fmt.Sprint(sink)
 	}
 }
+
+// TestVecDotRowsMatchesVecDot checks each VecDotRows against VecDot row by
+// row, with weight rows packed tightly or apart, and that it writes only its
+// results.
+func TestVecDotRowsMatchesVecDot(t *testing.T) {
+	r := rand.New(rand.NewPCG(43, 44))
+	for _, typ := range []Type{Q4_K, Q5_K, Q6_K, Q8_0} {
+		o, _ := OpsFor(typ)
+		if o.VecDotRows == nil {
+			t.Fatalf("%s: no VecDotRows", typ)
+		}
+		for _, nb := range []int{0, 1, 3, 8} {
+			for trial := range 12 {
+				// One super-block is eight Q8_0 blocks.
+				n, size := nb*qkK, nb*qkK/typ.BlockSize()*typ.TypeSize()
+				rows := 1 + r.IntN(5)
+				rowBytes := size + r.IntN(2)*(1+r.IntN(200))
+				w := make([]byte, (rows-1)*rowBytes+size)
+				var x []byte
+				if typ == Q8_0 {
+					for row := range rows {
+						copy(w[row*rowBytes:], randomLegacyBlocks(r, n, q8_0Bytes, 2))
+					}
+					x = randomLegacyBlocks(r, n, q8_0Bytes, 2)
+				} else {
+					for row := range rows {
+						copy(w[row*rowBytes:], randomKWeights(t, r, typ, nb, trial))
+					}
+					x = randomQ8K(r, nb, -20, 20)
+				}
+				out := make([]float32, rows+1)
+				out[rows] = -7
+				o.VecDotRows(n, w, rowBytes, rows, x, out[:rows])
+				for row := range rows {
+					if got, want := out[row], o.VecDot(n, w[row*rowBytes:], x); !sameFloat(got, want) {
+						t.Fatalf("%s, %d values, trial %d, row %d of %d: %g, VecDot %g", typ, n, trial, row, rows, got, want)
+					}
+				}
+				if out[rows] != -7 {
+					t.Fatalf("%s, %d values, trial %d: wrote past its %d results", typ, n, trial, rows)
+				}
+			}
+		}
+	}
+}

@@ -23,3 +23,15 @@ func vecDot4Q5K(n int, w, x []byte, stride int, out []float32, outStride int) {
 func vecDot4Q6K(n int, w, x []byte, stride int, out []float32, outStride int) {
 	vecDot4Rows(vecDotQ6KGeneric, n, w, x, stride, out, outStride)
 }
+
+func vecDotRowsQ4K(n int, w []byte, rowBytes, rows int, x []byte, out []float32) {
+	vecDotEachRow(vecDotQ4KGeneric, n, w, rowBytes, rows, x, out)
+}
+
+func vecDotRowsQ5K(n int, w []byte, rowBytes, rows int, x []byte, out []float32) {
+	vecDotEachRow(vecDotQ5KGeneric, n, w, rowBytes, rows, x, out)
+}
+
+func vecDotRowsQ6K(n int, w []byte, rowBytes, rows int, x []byte, out []float32) {
+	vecDotEachRow(vecDotQ6KGeneric, n, w, rowBytes, rows, x, out)
+}

@@ -22,6 +22,7 @@ func init() {
 		Quantize:   quantizeQ5K,
 		VecDot:     vecDotQ5K,
 		VecDot4:    vecDot4Q5K,
+		VecDotRows: vecDotRowsQ5K,
 	})
 }
 

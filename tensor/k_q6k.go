@@ -26,6 +26,7 @@ func init() {
 		Quantize:   quantizeQ6K,
 		VecDot:     vecDotQ6K,
 		VecDot4:    vecDot4Q6K,
+		VecDotRows: vecDotRowsQ6K,
 	})
 }
 

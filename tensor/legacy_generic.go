@@ -29,3 +29,7 @@ func fromFloatQ8_0(src []float32, dst []byte)  { fromFloatQ8_0Generic(src, dst) 
 func tileQ8_0(w []byte, wStride int, s *q8Split, first int, out []float32, outStride int) {
 	tileQ8_0Generic(w, wStride, s, first, out, outStride)
 }
+
+func vecDotRowsQ8_0(n int, w []byte, rowBytes, rows int, x []byte, out []float32) {
+	vecDotEachRow(vecDotQ8_0Generic, n, w, rowBytes, rows, x, out)
+}

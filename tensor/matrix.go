@@ -115,7 +115,7 @@ func (m *Matrix) MulInto(p *Pool, out []float32, a *Activations) {
 	// core's cache while the weight rows of a ForChunks chunk pass over it.
 	chunk := max(4, activationCache/xRow/4*4)
 	a.job = mulJob{m: m, out: out, xq: xq, xRow: xRow, n: n, chunk: chunk}
-	a.job.dot, a.job.dot4, a.job.dot2x4 = m.dotFor(a.n)
+	m.setKernels(n, &a.job)
 	if m.Type == Q8_0 && n >= q8TileCols {
 		if !a.splitValid {
 			a.split.set(xq, n, m.Cols/legacyBlock)
@@ -144,12 +144,19 @@ type mulJob struct {
 	dot      func(n int, w, x []byte) float32
 	dot4     func(n int, w, x []byte, stride int, out []float32, outStride int)
 	dot2x4   func(n int, w []byte, wStride int, x []byte, stride int, out []float32, outStride int)
+	dotRows  func(n int, w []byte, rowBytes, rows int, x []byte, out []float32)
 	split    *q8Split // the activations for the Q8_0 tile kernel, if it is used
 }
 
-// rows computes the products of weight rows lo…hi-1: two at a time where
-// the tile kernel or dot2x4 is there, and the rest one at a time.
+// rows computes the products of weight rows lo…hi-1: all in one call for
+// one activation row where dotRows is there, two at a time where the tile
+// kernel or dot2x4 is, and the rest one at a time.
 func (j *mulJob) rows(_, lo, hi int) {
+	if j.n == 1 && j.dotRows != nil {
+		m := j.m
+		j.dotRows(m.Cols, m.Data[lo*m.rowBytes:hi*m.rowBytes], m.rowBytes, hi-lo, j.xq[:j.xRow], j.out[lo:hi])
+		return
+	}
 	for first := 0; first < j.n; first += j.chunk {
 		last := min(first+j.chunk, j.n)
 		r := lo
@@ -226,23 +233,21 @@ func (m *Matrix) BatchInvariant() bool {
 	return (o.RepackDot != nil && m.Rows%o.RepackRows == 0) || o.BatchDot == nil || !TinyBLASFits(m.Rows, m.Cols)
 }
 
-// dotFor returns the dot product the reference uses for this matrix times a
-// batch of n activation rows: its repack kernels for the types and shapes it
-// repacks (whatever n), tinyBLAS for float matrices it fits when n ≥ 2, and
-// its single-row vec_dot kernel otherwise. With the repack kernel it also
-// returns the type's RepackDot4, and with the vec_dot kernel its VecDot4 and
-// VecDot2x4, if any, for several rows at a time.
-func (m *Matrix) dotFor(n int) (
-	dot func(n int, w, x []byte) float32,
-	dot4 func(n int, w, x []byte, stride int, out []float32, outStride int),
-	dot2x4 func(n int, w []byte, wStride int, x []byte, stride int, out []float32, outStride int),
-) {
+// setKernels sets j's kernels to the dot product the reference uses for
+// this matrix times a batch of n activation rows: its repack kernels for the
+// types and shapes it repacks (whatever n), tinyBLAS for float matrices it
+// fits when n ≥ 2, and its single-row vec_dot kernel otherwise. With the
+// repack kernel it also sets the type's RepackDot4, and with the vec_dot
+// kernel its VecDot4, VecDot2x4 and VecDotRows, if any, for several rows at
+// a time.
+func (m *Matrix) setKernels(n int, j *mulJob) {
 	o := m.ops
 	switch {
 	case o.RepackDot != nil && m.Rows%o.RepackRows == 0:
-		return o.RepackDot, o.RepackDot4, nil
+		j.dot, j.dot4 = o.RepackDot, o.RepackDot4
 	case n >= 2 && o.BatchDot != nil && TinyBLASFits(m.Rows, m.Cols):
-		return o.BatchDot, nil, nil
+		j.dot = o.BatchDot
+	default:
+		j.dot, j.dot4, j.dot2x4, j.dotRows = o.VecDot, o.VecDot4, o.VecDot2x4, o.VecDotRows
 	}
-	return o.VecDot, o.VecDot4, o.VecDot2x4
 }

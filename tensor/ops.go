@@ -33,6 +33,11 @@ type Ops struct {
 	// weight row i and activation row j goes to out[j*outStride+i]. It
 	// saves loading each activation block twice.
 	VecDot2x4 func(n int, w []byte, wStride int, x []byte, stride int, out []float32, outStride int)
+	// VecDotRows, when set, stores in out[r] VecDot of weight row r,
+	// rowBytes bytes apart from the start of w, and the one activation row
+	// x, for r < rows: what generation does with every matrix, without a
+	// call per row.
+	VecDotRows func(n int, w []byte, rowBytes, rows int, x []byte, out []float32)
 	// BatchDot, when set, is the dot product the reference uses instead of
 	// VecDot when it multiplies the matrix by two or more activation rows
 	// at once and its tinyBLAS kernel takes the matrix's shape

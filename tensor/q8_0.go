@@ -21,6 +21,7 @@ func init() {
 		VecDot:     vecDotQ8_0,
 		VecDot4:    vecDot4Q8_0,
 		VecDot2x4:  vecDot2x4Q8_0,
+		VecDotRows: vecDotRowsQ8_0,
 	})
 	// Q8_1 only ever holds activations, so it has no dot product of its own.
 	register(Ops{

@@ -1,0 +1,54 @@
+package tensor
+
+//go:noescape
+func dotRowsQ4KAVX2(w *byte, rowBytes, rows int, x *byte, nb int, out *float32)
+
+//go:noescape
+func dotRowsQ5KAVX2(w *byte, rowBytes, rows int, x *byte, nb int, out *float32)
+
+//go:noescape
+func dotRowsQ6KAVX2(w *byte, rowBytes, rows int, x *byte, nb int, out *float32)
+
+//go:noescape
+func dotRowsQ8_0AVX2(w *byte, rowBytes, rows int, x *byte, nb int, out *float32) (exact bool)
+
+func vecDotRowsQ4K(n int, w []byte, rowBytes, rows int, x []byte, out []float32) {
+	kRows(dotRowsQ4KAVX2, vecDotQ4KGeneric, q4KBytes, n, w, rowBytes, rows, x, out)
+}
+
+func vecDotRowsQ5K(n int, w []byte, rowBytes, rows int, x []byte, out []float32) {
+	kRows(dotRowsQ5KAVX2, vecDotQ5KGeneric, q5KBytes, n, w, rowBytes, rows, x, out)
+}
+
+func vecDotRowsQ6K(n int, w []byte, rowBytes, rows int, x []byte, out []float32) {
+	kRows(dotRowsQ6KAVX2, vecDotQ6KGeneric, q6KBytes, n, w, rowBytes, rows, x, out)
+}
+
+// kRows runs the assembly loop asm over rows weight rows of a K-quant with
+// blocks of size bytes, after checking that w, x and out hold them, or twin
+// row by row without AVX2.
+func kRows(asm func(w *byte, rowBytes, rows int, x *byte, nb int, out *float32), twin func(n int, w, x []byte) float32,
+	size, n int, w []byte, rowBytes, rows int, x []byte, out []float32) {
+	nb := n / qkK
+	if !useAVX2 || rows == 0 || nb == 0 {
+		vecDotEachRow(twin, n, w, rowBytes, rows, x, out)
+		return
+	}
+	_ = w[(rows-1)*rowBytes+nb*size-1]
+	_ = x[nb*q8KBytes-1]
+	_ = out[rows-1]
+	asm(&w[0], rowBytes, rows, &x[0], nb, &out[0])
+}
+
+func vecDotRowsQ8_0(n int, w []byte, rowBytes, rows int, x []byte, out []float32) {
+	nb := n / legacyBlock
+	if useAVX2 && rows > 0 && nb > 0 {
+		_ = w[(rows-1)*rowBytes+nb*q8_0Bytes-1]
+		_ = x[nb*q8_0Bytes-1]
+		_ = out[rows-1]
+		if dotRowsQ8_0AVX2(&w[0], rowBytes, rows, &x[0], nb, &out[0]) {
+			return
+		}
+	}
+	vecDotEachRow(vecDotQ8_0, n, w, rowBytes, rows, x, out)
+}
