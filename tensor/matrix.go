@@ -50,13 +50,18 @@ type Activations struct {
 	cols  int
 	conv  map[Type][]byte
 	valid map[Type]bool
-	// split is the batch as the Q8_0 tile kernel reads it, when splitValid.
+	// split is the batch as the Q8_0 tile kernel reads it, when splitValid;
+	// splitRun is split.layOut, made once.
 	split      q8Split
 	splitValid bool
+	splitRun   func(worker, lo, hi int)
 	// job is the matrix product in progress and run its method value, made
 	// once: a closure per product would be an allocation per product.
-	job mulJob
-	run func(worker, lo, hi int)
+	// convert and convertRun are the same for the conversion to a dot type.
+	job        mulJob
+	run        func(worker, lo, hi int)
+	convert    conversion
+	convertRun func(worker, lo, hi int)
 }
 
 // Set makes a the batch of n rows of cols values in x. x is read, not copied,
@@ -71,8 +76,9 @@ func (a *Activations) Set(x []float32, n, cols int) {
 	a.splitValid = false
 }
 
-// as returns the batch converted to type t, one row after another.
-func (a *Activations) as(t Type, ops *Ops) []byte {
+// as returns the batch converted to type t, one row after another, the rows
+// split across the pool.
+func (a *Activations) as(p *Pool, t Type, ops *Ops) []byte {
 	if t == F32 {
 		return unsafe.Slice((*byte)(unsafe.Pointer(unsafe.SliceData(a.x))), len(a.x)*4)
 	}
@@ -85,11 +91,31 @@ func (a *Activations) as(t Type, ops *Ops) []byte {
 		buf = make([]byte, a.n*rowBytes)
 	}
 	buf = buf[:a.n*rowBytes]
-	for i := 0; i < a.n; i++ {
-		ops.FromFloat(a.x[i*a.cols:(i+1)*a.cols], buf[i*rowBytes:(i+1)*rowBytes])
+	a.convert = conversion{from: ops.FromFloat, x: a.x, cols: a.cols, to: buf, rowBytes: rowBytes}
+	if a.convertRun == nil {
+		a.convertRun = a.convert.rows
 	}
+	p.For(a.n, 1, a.convertRun)
+	a.convert = conversion{}
 	a.conv[t], a.valid[t] = buf, true
 	return buf
+}
+
+// conversion is the conversion of a batch to a weight's dot type, in
+// progress.
+type conversion struct {
+	from     func(src []float32, dst []byte)
+	x        []float32
+	cols     int
+	to       []byte
+	rowBytes int
+}
+
+// rows converts rows lo…hi-1.
+func (c *conversion) rows(_, lo, hi int) {
+	for i := lo; i < hi; i++ {
+		c.from(c.x[i*c.cols:(i+1)*c.cols], c.to[i*c.rowBytes:(i+1)*c.rowBytes])
+	}
 }
 
 // MulInto computes out[i*m.Rows+r] = row r of m · row i of a for every row i
@@ -108,7 +134,7 @@ func (m *Matrix) MulInto(p *Pool, out []float32, a *Activations) {
 	if err != nil {
 		panic(err)
 	}
-	xq := a.as(vt, vops)
+	xq := a.as(p, vt, vops)
 	xRow, _ := vt.RowSize(m.Cols)
 	n := a.n
 	// Activation rows are taken a chunk at a time that stays in the
@@ -118,7 +144,10 @@ func (m *Matrix) MulInto(p *Pool, out []float32, a *Activations) {
 	m.setKernels(n, &a.job)
 	if m.Type == Q8_0 && n >= q8TileCols {
 		if !a.splitValid {
-			a.split.set(xq, n, m.Cols/legacyBlock)
+			if a.splitRun == nil {
+				a.splitRun = a.split.layOut
+			}
+			a.split.set(p, a.splitRun, xq, n, m.Cols/legacyBlock)
 			a.splitValid = true
 		}
 		a.job.split = &a.split
@@ -128,10 +157,10 @@ func (m *Matrix) MulInto(p *Pool, out []float32, a *Activations) {
 	if a.run == nil {
 		a.run = a.job.rows
 	}
-	// Chunks of about an eighth of a worker's share balance the cores
-	// when one runs slower (a busy neighbour, a lower clock) at little cost:
-	// the weight rows of a chunk are read once whichever worker takes it.
-	p.ForChunks(m.Rows, max(16, m.Rows/(8*p.Threads())/16*16), a.run)
+	// Chunks that shrink to 16 rows at the end balance the cores when one
+	// runs slower (a busy neighbour, a lower clock) at little cost: the
+	// weight rows of a chunk are read once whichever worker takes it.
+	p.ForChunks(m.Rows, 16, a.run)
 }
 
 // mulJob is one matrix product, split by weight rows across workers.

@@ -146,19 +146,20 @@ func (p *Pool) For(n, grain int, fn func(worker, lo, hi int)) {
 	p.wait()
 }
 
-// ForChunks calls fn over [0, n) cut into chunks of grain values (the last
+// ForChunks calls fn over [0, n) cut into chunks of whole grains (the last
 // may be shorter), each worker taking the next chunk as it finishes one,
-// and waits for all of them. Unlike For's fixed shares, this keeps every
+// and waits for all of them. Chunks shrink from a quarter of a worker's
+// share to one grain as the work runs out. Unlike For's fixed shares, this keeps every
 // worker busy to the end when chunks take unequal time or cores run at
 // unequal speeds, as they do on machines shared with other work; but which
 // worker gets a chunk varies from call to call, so fn must compute the same
 // whichever worker runs it.
 func (p *Pool) ForChunks(n, grain int, fn func(worker, lo, hi int)) {
-	grain, chunks, workers := p.shares(n, grain, fn)
+	grain, _, workers := p.shares(n, grain, fn)
 	if workers <= 1 {
 		return
 	}
-	p.chunk = chunkCall{fn: fn, n: n, grain: grain, chunks: chunks}
+	p.chunk = chunkCall{fn: fn, n: n, grain: grain, workers: workers}
 	p.chunk.next.Store(0)
 	p.start(workers, func(w int) task { return task{p.run, w, 0, 0} })
 	p.runChunks(0, 0, 0)
@@ -169,21 +170,26 @@ func (p *Pool) ForChunks(n, grain int, fn func(worker, lo, hi int)) {
 // chunkCall is the ForChunks call in progress: kept in the pool, since
 // calls do not overlap, so that a call allocates nothing.
 type chunkCall struct {
-	fn               func(worker, lo, hi int)
-	n, grain, chunks int
-	next             atomic.Int64
+	fn                func(worker, lo, hi int)
+	n, grain, workers int
+	next              atomic.Int64 // the first value not yet taken
 }
 
 // runChunks runs chunks of the ForChunks call in progress as worker until
-// none are left.
+// none are left. A chunk is a quarter of a worker's share of what is left,
+// in whole grains: large at first, so that few are taken, and down to one
+// grain at the end, so that the workers finish together.
 func (p *Pool) runChunks(worker, _, _ int) {
 	c := &p.chunk
 	for {
-		i := int(c.next.Add(1) - 1)
-		if i >= c.chunks {
+		lo := int(c.next.Load())
+		if lo >= c.n {
 			return
 		}
-		c.fn(worker, i*c.grain, min((i+1)*c.grain, c.n))
+		size := max(c.grain, (c.n-lo)/(4*c.workers)/c.grain*c.grain)
+		if c.next.CompareAndSwap(int64(lo), int64(lo+size)) {
+			c.fn(worker, lo, min(lo+size, c.n))
+		}
 	}
 }
 

@@ -7,7 +7,8 @@ import (
 )
 
 // TestPoolCoversEachIndexOnce checks For and ForChunks: every index of the
-// range is passed exactly once, worker numbers are below Threads, and no
+// range is passed exactly once, in ranges of whole grains (but the last),
+// worker numbers are below Threads, and no
 // worker number is in use twice at the same time (callers index scratch
 // space by it). It includes calls after the workers have parked and calls
 // whose ranges outlast the polling.
@@ -23,6 +24,9 @@ func TestPoolCoversEachIndexOnce(t *testing.T) {
 						if worker < 0 || worker >= threads {
 							t.Errorf("worker %d of %d", worker, threads)
 							return
+						}
+						if lo%c.grain != 0 || (hi%c.grain != 0 && hi != c.n) {
+							t.Errorf("range [%d, %d) is not in whole grains of %d", lo, hi, c.grain)
 						}
 						if busy[worker].Swap(true) {
 							t.Errorf("worker %d used twice at once", worker)

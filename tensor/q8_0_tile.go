@@ -21,14 +21,16 @@ type q8Split struct {
 	// spare floats after the last, which the kernel loads but ignores.
 	scales       []float32
 	rows, blocks int
+	src          []byte // the Q8_0 rows, while they are being laid out
 }
 
 // q8SplitPad lets the kernel load the scales of five rows as eight floats.
 const q8SplitPad = 8 - q8TileCols
 
-// set lays out the rows Q8_0 rows of blocks blocks each in xq.
-func (s *q8Split) set(xq []byte, rows, blocks int) {
-	s.rows, s.blocks = rows, blocks
+// set lays out the rows Q8_0 rows of blocks blocks each in xq, the rows
+// split across p; run is s.layOut, made once by the caller.
+func (s *q8Split) set(p *Pool, run func(worker, lo, hi int), xq []byte, rows, blocks int) {
+	s.rows, s.blocks, s.src = rows, blocks, xq
 	if n := rows * blocks * legacyBlock; cap(s.quants) < n {
 		s.quants = make([]int16, n)
 	}
@@ -37,11 +39,17 @@ func (s *q8Split) set(xq []byte, rows, blocks int) {
 	}
 	s.quants = s.quants[:rows*blocks*legacyBlock]
 	s.scales = s.scales[:rows*blocks+q8SplitPad]
-	for i := range rows {
-		for b := range blocks {
-			blk := xq[(i*blocks+b)*q8_0Bytes:][:q8_0Bytes]
-			s.scales[b*rows+i] = loadF16(blk)
-			q := s.quants[(i*blocks+b)*legacyBlock:][:legacyBlock]
+	p.For(rows, 1, run)
+	s.src = nil
+}
+
+// layOut lays out rows lo…hi-1 of the rows being set.
+func (s *q8Split) layOut(_, lo, hi int) {
+	for i := lo; i < hi; i++ {
+		for b := range s.blocks {
+			blk := s.src[(i*s.blocks+b)*q8_0Bytes:][:q8_0Bytes]
+			s.scales[b*s.rows+i] = loadF16(blk)
+			q := s.quants[(i*s.blocks+b)*legacyBlock:][:legacyBlock]
 			for k := range legacyBlock / 2 {
 				q[k] = int16(int8(blk[2+2*k]))
 				q[legacyBlock/2+k] = int16(int8(blk[3+2*k]))

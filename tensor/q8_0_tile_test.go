@@ -11,6 +11,8 @@ import (
 // included), and that it writes only its ten results.
 func TestTileQ8_0MatchesVecDot(t *testing.T) {
 	r := rand.New(rand.NewPCG(41, 42))
+	pool := NewPool(2)
+	defer pool.Close()
 	const pad = 3
 	for _, n := range testLengths {
 		for trial := range 20 {
@@ -25,7 +27,7 @@ func TestTileQ8_0MatchesVecDot(t *testing.T) {
 				xq = append(xq, randomLegacyBlocks(r, n, q8_0Bytes, 2)...)
 			}
 			var s q8Split
-			s.set(xq, rows, n/legacyBlock)
+			s.set(pool, s.layOut, xq, rows, n/legacyBlock)
 			first := r.IntN(rows - q8TileCols + 1)
 			outStride := q8TileRows + r.IntN(4)
 			for _, kernel := range []struct {
