@@ -8,10 +8,9 @@ import (
 
 // TestPoolCoversEachIndexOnce checks For and ForChunks: every index of the
 // range is passed exactly once, in ranges of whole grains (but the last),
-// worker numbers are below Threads, and no
-// worker number is in use twice at the same time (callers index scratch
-// space by it). It includes calls after the workers have parked and calls
-// whose ranges outlast the polling.
+// worker numbers are below Threads, and no worker number is in use twice at
+// the same time (callers index scratch space by it). It includes calls
+// after the workers have parked and calls whose ranges outlast the polling.
 func TestPoolCoversEachIndexOnce(t *testing.T) {
 	for _, threads := range []int{1, 2, 3, 5} {
 		p := NewPool(threads)
