@@ -164,7 +164,9 @@ func attention(s *Session, c *Cache, layer int, q, out []float32, n, heads, kvHe
 	if s.attnRun == nil {
 		s.attnRun = s.attn.run
 	}
-	s.Pool.For(n*heads, 1, s.attnRun)
+	// Later tokens of a batch see more positions, so the pairs go out in
+	// chunks as workers free up rather than in equal shares.
+	s.Pool.ForChunks(n*heads, 1, s.attnRun)
 }
 
 // attentionJob is one layer's attention for a batch, split by (token, head)
