@@ -141,13 +141,6 @@ func attention(s *Session, c *Cache, layer int, q, out []float32, n, heads, kvHe
 	span := pos0 + n
 	cells := (span + kvPad - 1) / kvPad * kvPad
 	batch := n >= 2
-	dotKQ, dotKQV := tensor.DotF16, tensor.DotF16
-	if batch && tensor.TinyBLASFits(cells, headDim) {
-		dotKQ = tensor.DotF16Batch
-	}
-	if batch && tensor.TinyBLASFits(headDim, cells) {
-		dotKQV = tensor.DotF16Batch
-	}
 	// Each worker's scratch: the scores, a head of dequantized values, then
 	// (in the same float32 buffer viewed as halves or bytes) the F16
 	// probabilities and the query in F16 or Q8_0.
@@ -160,7 +153,7 @@ func attention(s *Session, c *Cache, layer int, q, out []float32, n, heads, kvHe
 	scratch := s.floats(slotAttention, s.Pool.Threads()*width)
 	s.attn = attentionJob{c: c, layer: layer, q: q, out: out, scratch: scratch, heads: heads, group: group,
 		headDim: headDim, kvDim: kvDim, pos0: pos0, cells: cells, width: width, q8Head: q8Head, q8Width: q8Width,
-		scale: scale, dotKQ: dotKQ, dotKQV: dotKQV}
+		scale: scale, batchKQ: batch && tensor.TinyBLASFits(cells, headDim), batchKQV: batch && tensor.TinyBLASFits(headDim, cells)}
 	if s.attnRun == nil {
 		s.attnRun = s.attn.run
 	}
@@ -179,13 +172,16 @@ type attentionJob struct {
 	pos0, cells, width           int
 	q8Head, q8Width              int
 	scale                        float32
-	dotKQ, dotKQV                func(x, y []uint16) float32
+	// batchKQ and batchKQV say whether the reference's tinyBLAS kernel
+	// makes the scores and the weighted sums (DotF16Batch's order), or its
+	// one-row kernel (DotF16's).
+	batchKQ, batchKQV bool
 }
 
 // run computes (token, head) pairs lo…hi-1.
 func (j *attentionJob) run(worker, lo, hi int) {
 	c, layer, q, out, heads, group, headDim, kvDim := j.c, j.layer, j.q, j.out, j.heads, j.group, j.headDim, j.kvDim
-	pos0, cells, width, q8Head, q8Width, scale, dotKQ, dotKQV := j.pos0, j.cells, j.width, j.q8Head, j.q8Width, j.scale, j.dotKQ, j.dotKQV
+	pos0, cells, width, q8Head, q8Width, scale := j.pos0, j.cells, j.width, j.q8Head, j.q8Width, j.scale
 	w := j.scratch[worker*width : (worker+1)*width]
 	scores, vrow := w[:cells], w[cells:cells+headDim]
 	h16 := unsafe.Slice((*uint16)(unsafe.Pointer(&w[cells+headDim])), cells+headDim)
@@ -203,9 +199,15 @@ func (j *attentionJob) run(worker, lo, hi int) {
 			}
 		} else {
 			toF16(qh, query)
-			keys := c.k16[layer]
-			for j := range seen {
-				scores[j] = dotKQ(keys[j*kvDim+kvOff:j*kvDim+kvOff+headDim], qh) * scale
+			keys := c.k16[layer][kvOff:]
+			if j.batchKQ {
+				// The query rounded to F16, decoded once for all the keys.
+				tensor.DecodeF16(vrow, qh)
+				tensor.DotF16BatchRows(keys, kvDim, vrow, scale, scores[:seen])
+			} else {
+				for j := range seen {
+					scores[j] = tensor.DotF16(keys[j*kvDim:j*kvDim+headDim], qh) * scale
+				}
 			}
 		}
 		for j := seen; j < cells; j++ {
@@ -226,8 +228,13 @@ func (j *attentionJob) run(worker, lo, hi int) {
 		// Cells past seen hold later tokens of the batch or stale
 		// values; their probabilities are zero, so they add nothing.
 		toF16(probs, scores)
+		if j.batchKQV {
+			tensor.DecodeF16(scores, probs)
+			tensor.DotF16BatchRows(c.v16[layer][kvOff*c.stride:], c.stride, scores, 1, o)
+			continue
+		}
 		for d := range o {
-			o[d] = dotKQV(c.valueRow(layer, kvOff+d, cells), probs)
+			o[d] = tensor.DotF16(c.valueRow(layer, kvOff+d, cells), probs)
 		}
 	}
 }

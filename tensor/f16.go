@@ -108,6 +108,36 @@ func DotF16Batch(x, y []uint16) float32 {
 	return dotF16Batch(x[:n], y[:n])
 }
 
+// DotF16BatchRows sets out[r] to DotF16Batch of row r of x, stride halves
+// after row r-1, and the halves whose values y holds, times scale, for r <
+// len(out). It is attention's products of a query with each key, and of
+// the probabilities with each value row: y holds the other operand decoded
+// once (DecodeF16) instead of once per row, and the rows go through one
+// call. len(y) must be a multiple of 16.
+func DotF16BatchRows(x []uint16, stride int, y []float32, scale float32, out []float32) {
+	if len(y)%16 != 0 {
+		panic("tensor: DotF16BatchRows takes a multiple of 16 values")
+	}
+	if len(out) > 0 {
+		_ = x[(len(out)-1)*stride+len(y)-1]
+	}
+	dotF16BatchRows(x, stride, y, scale, out)
+}
+
+// dotF16BatchRowsGeneric is DotF16BatchRows once its arguments are checked.
+func dotF16BatchRowsGeneric(x []uint16, stride int, y []float32, scale float32, out []float32) {
+	var xs [16]float32
+	for r := range out {
+		row := x[r*stride:][:len(y)]
+		var acc tileAcc
+		for i := 0; i < len(y); i += 16 {
+			decodeF16Generic(xs[:], row[i:i+16])
+			acc.add(xs[:], y[i:i+16])
+		}
+		out[r] = acc.sum() * scale
+	}
+}
+
 // dotF16BatchGeneric is DotF16Batch for vectors of the same length, a
 // multiple of 16.
 func dotF16BatchGeneric(x, y []uint16) float32 {

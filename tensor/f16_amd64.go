@@ -12,6 +12,9 @@ func dotF16AVX2(x, y *uint16, n int) float32
 func dotF16BatchAVX2(x, y *uint16, n int) float32
 
 //go:noescape
+func dotF16BatchRowsAVX2(x *uint16, stride int, y *float32, n, rows int, scale float32, out *float32)
+
+//go:noescape
 func encodeF16AVX2(dst *uint16, src *float32, n int)
 
 //go:noescape
@@ -30,6 +33,14 @@ func dotF16Batch(x, y []uint16) float32 {
 	}
 	n := len(x) / 16 * 16
 	return dotF16BatchAVX2(unsafe.SliceData(x), unsafe.SliceData(y[:n]), n)
+}
+
+func dotF16BatchRows(x []uint16, stride int, y []float32, scale float32, out []float32) {
+	if !useAVX2 || len(out) == 0 || len(y) == 0 {
+		dotF16BatchRowsGeneric(x, stride, y, scale, out)
+		return
+	}
+	dotF16BatchRowsAVX2(&x[0], stride, &y[0], len(y), len(out), scale, &out[0])
 }
 
 // encodeF16 converts len(src) values into dst.

@@ -205,3 +205,99 @@ decdone:
 	SETNE  sawNaN+24(FP)
 	VZEROUPPER
 	RET
+
+// FMA16_ROW adds the products of the sixteen halves at A (eight) and B
+// (eight more) and the floats in Y12 and Y13 to the 16-lane register LO,
+// HI (tileAcc).
+#define FMA16_ROW(A, B, LO, HI) \
+	VCVTPH2PS   A, Y14; \
+	VFMADD231PS Y12, Y14, LO; \
+	VCVTPH2PS   B, Y15; \
+	VFMADD231PS Y13, Y15, HI
+
+// STORE_ROW stores the sum of the 16-lane register LO, HI times the scale
+// in X11 at OFF(AX), using X14.
+#define STORE_ROW(LO, HI, XLO, OFF) \
+	VADDPS HI, LO, LO; \
+	SUM8(LO, XLO, X14); \
+	VMULSS X11, XLO, XLO; \
+	VMOVSS XLO, OFF(AX)
+
+// func dotF16BatchRowsAVX2(x *uint16, stride int, y *float32, n, rows int, scale float32, out *float32)
+//
+// The tiles scheme for each of rows rows of n halves, stride halves apart,
+// against the n floats at y, four rows at a time: each 16 floats of y are
+// loaded once for the four. Y(2k) and Y(2k+1) are row k's register.
+TEXT ·dotF16BatchRowsAVX2(SB), NOSPLIT, $0-56
+	MOVQ   x+0(FP), SI
+	MOVQ   stride+8(FP), R8
+	SHLQ   $1, R8
+	MOVQ   rows+32(FP), BX
+	VBROADCASTSS scale+40(FP), X11
+	MOVQ   out+48(FP), AX
+
+rows4:
+	CMPQ BX, $4
+	JLT  rows1
+	VXORPS Y0, Y0, Y0
+	VXORPS Y1, Y1, Y1
+	VXORPS Y2, Y2, Y2
+	VXORPS Y3, Y3, Y3
+	VXORPS Y4, Y4, Y4
+	VXORPS Y5, Y5, Y5
+	VXORPS Y6, Y6, Y6
+	VXORPS Y7, Y7, Y7
+	MOVQ y+16(FP), DI
+	MOVQ n+24(FP), CX
+	MOVQ SI, DX
+	LEAQ (SI)(R8*2), R10
+
+rows4loop:
+	VMOVUPS (DI), Y12
+	VMOVUPS 32(DI), Y13
+	FMA16_ROW((DX), 16(DX), Y0, Y1)
+	FMA16_ROW((DX)(R8*1), 16(DX)(R8*1), Y2, Y3)
+	FMA16_ROW((R10), 16(R10), Y4, Y5)
+	FMA16_ROW((R10)(R8*1), 16(R10)(R8*1), Y6, Y7)
+	ADDQ $64, DI
+	ADDQ $32, DX
+	ADDQ $32, R10
+	SUBQ $16, CX
+	JNZ  rows4loop
+
+	STORE_ROW(Y0, Y1, X0, 0)
+	STORE_ROW(Y2, Y3, X2, 4)
+	STORE_ROW(Y4, Y5, X4, 8)
+	STORE_ROW(Y6, Y7, X6, 12)
+	ADDQ $16, AX
+	LEAQ (SI)(R8*4), SI
+	SUBQ $4, BX
+	JMP  rows4
+
+rows1:
+	TESTQ BX, BX
+	JZ    rowsdone
+	VXORPS Y0, Y0, Y0
+	VXORPS Y1, Y1, Y1
+	MOVQ y+16(FP), DI
+	MOVQ n+24(FP), CX
+	MOVQ SI, DX
+
+rows1loop:
+	VMOVUPS (DI), Y12
+	VMOVUPS 32(DI), Y13
+	FMA16_ROW((DX), 16(DX), Y0, Y1)
+	ADDQ $64, DI
+	ADDQ $32, DX
+	SUBQ $16, CX
+	JNZ  rows1loop
+
+	STORE_ROW(Y0, Y1, X0, 0)
+	ADDQ $4, AX
+	ADDQ R8, SI
+	DECQ BX
+	JMP  rows1
+
+rowsdone:
+	VZEROUPPER
+	RET

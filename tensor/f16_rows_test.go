@@ -1,0 +1,53 @@
+package tensor
+
+import (
+	"math/rand/v2"
+	"testing"
+)
+
+// TestDotF16BatchRows checks DotF16BatchRows, in assembly where the CPU has
+// it and in Go, against DotF16Batch times the scale row by row: one to nine
+// rows, packed tightly or apart, halves of every kind (random bits give
+// infinities, NaNs and subnormals), and that it writes only its results.
+func TestDotF16BatchRows(t *testing.T) {
+	r := rand.New(rand.NewPCG(45, 46))
+	for _, n := range []int{16, 32, 64, 128, 512} {
+		for trial := range 20 {
+			rows := 1 + r.IntN(9)
+			stride := n + r.IntN(2)*(1+r.IntN(40))
+			x := make([]uint16, (rows-1)*stride+n)
+			y16 := make([]uint16, n)
+			if trial%2 == 0 {
+				for i := range x {
+					x[i] = uint16(r.Uint32())
+				}
+				for i := range y16 {
+					y16[i] = uint16(r.Uint32())
+				}
+			} else {
+				x, _ = randomHalves(r, len(x))
+				y16, _ = randomHalves(r, n)
+			}
+			y := make([]float32, n)
+			DecodeF16(y, y16)
+			scale := []float32{1, 0.125, float32(r.NormFloat64())}[trial%3]
+			for _, kernel := range []struct {
+				name string
+				rows func(x []uint16, stride int, y []float32, scale float32, out []float32)
+			}{{"DotF16BatchRows", DotF16BatchRows}, {"dotF16BatchRowsGeneric", dotF16BatchRowsGeneric}} {
+				out := make([]float32, rows+1)
+				out[rows] = -7
+				kernel.rows(x, stride, y, scale, out[:rows])
+				for row := range rows {
+					want := DotF16Batch(x[row*stride:][:n], y16) * scale
+					if !sameBits(out[row], want) {
+						t.Fatalf("%s: n=%d trial %d, row %d of %d: %g, want %g", kernel.name, n, trial, row, rows, out[row], want)
+					}
+				}
+				if out[rows] != -7 {
+					t.Fatalf("%s: n=%d trial %d: wrote past its %d results", kernel.name, n, trial, rows)
+				}
+			}
+		}
+	}
+}
