@@ -4,8 +4,8 @@ package tensor
 
 // Without assembly kernels, the half-precision kernels run their Go twins.
 
-func dotF16(x, y []uint16) float32          { return dotF16Generic(x, y) }
-func dotF16Batch(x, y []uint16) float32     { return dotF16BatchGeneric(x, y) }
+func dotF16(x, y []uint16) float32      { return dotF16Generic(x, y) }
+func dotF16Batch(x, y []uint16) float32 { return dotF16BatchGeneric(x, y) }
 
 func dotF16BatchRows(x []uint16, stride int, y []float32, scale float32, out []float32) {
 	dotF16BatchRowsGeneric(x, stride, y, scale, out)
