@@ -25,6 +25,7 @@ func init() {
 		VecDotType: Q8_K,
 		ToFloat:    dequantizeQ8K,
 		Quantize:   quantizeQ8K,
+		FromFloat:  fromFloatQ8K,
 	})
 }
 

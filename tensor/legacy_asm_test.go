@@ -187,39 +187,49 @@ func randomActivations(r *rand.Rand, n int) []float32 {
 	return x
 }
 
-func TestFromFloatQ8_0MatchesGo(t *testing.T) {
+// TestFromFloatMatchesGo checks the assembly activation quantizers, Q8_0's
+// and Q8_K's, against their Go twins byte for byte.
+func TestFromFloatMatchesGo(t *testing.T) {
 	requireAsm(t)
 	r := rand.New(rand.NewPCG(13, 14))
-	check := func(x []float32) {
-		t.Helper()
-		got, want := make([]byte, len(x)/32*q8_0Bytes), make([]byte, len(x)/32*q8_0Bytes)
-		fromFloatQ8_0(x, got)
-		fromFloatQ8_0Generic(x, want)
-		if !bytes.Equal(got, want) {
-			for b := 0; b < len(got); b += q8_0Bytes {
-				if !bytes.Equal(got[b:b+q8_0Bytes], want[b:b+q8_0Bytes]) {
-					t.Fatalf("block %v:\nassembly %x\nGo       %x", x[b/q8_0Bytes*32:][:32], got[b:b+q8_0Bytes], want[b:b+q8_0Bytes])
+	for _, c := range []struct {
+		typ         Type
+		asm, twin   func(src []float32, dst []byte)
+		block, size int
+	}{
+		{Q8_0, fromFloatQ8_0, fromFloatQ8_0Generic, legacyBlock, q8_0Bytes},
+		{Q8_K, fromFloatQ8K, quantizeQ8K, qkK, q8KBytes},
+	} {
+		check := func(x []float32) {
+			t.Helper()
+			x = x[:len(x)/c.block*c.block]
+			got, want := make([]byte, len(x)/c.block*c.size), make([]byte, len(x)/c.block*c.size)
+			c.asm(x, got)
+			c.twin(x, want)
+			for b := 0; b < len(got); b += c.size {
+				if !bytes.Equal(got[b:b+c.size], want[b:b+c.size]) {
+					t.Fatalf("%s block %v:\nassembly %x\nGo       %x", c.typ, x[b/c.size*c.block:][:c.block], got[b:b+c.size], want[b:b+c.size])
 				}
 			}
 		}
-	}
-	for _, n := range testLengths {
-		for range 40 {
-			check(randomActivations(r, n))
-			check(randomRow(r, n))
+		for _, n := range testLengths {
+			for range 40 {
+				check(randomActivations(r, n))
+				check(randomRow(r, n))
+			}
 		}
-	}
-	// Blocks of one value repeated, and a block's amax in each position.
-	for _, v := range []float32{0, negZero, 1, -1, 0x1p-149, 0x1p-127, 3e-37, math.MaxFloat32, float32(math.Inf(-1)), float32(math.NaN())} {
-		x := make([]float32, 32)
-		for i := range x {
-			x[i] = v
-		}
-		check(x)
-		for i := range x {
-			y := randomRow(r, 32)
-			y[i] = v
-			check(y)
+		// Blocks of one value repeated, and a block's amax in each position.
+		for _, v := range []float32{0, negZero, 1, -1, 0x1p-149, 0x1p-127, 3e-37, math.MaxFloat32, float32(math.Inf(-1)), float32(math.NaN())} {
+			x := make([]float32, c.block)
+			for i := range x {
+				x[i] = v
+			}
+			check(x)
+			for i := range x {
+				y := randomRow(r, c.block)
+				y[i] = v
+				check(y)
+			}
 		}
 	}
 }
@@ -248,21 +258,33 @@ func BenchmarkLegacyDot(b *testing.B) {
 	}
 }
 
-func BenchmarkFromFloatQ8_0(b *testing.B) {
+// BenchmarkFromFloat compares the activation quantizers with their Go
+// twins on 4096 values.
+func BenchmarkFromFloat(b *testing.B) {
 	x := randomRow(rand.New(rand.NewPCG(1, 2)), 4096)
-	dst := make([]byte, 4096/32*q8_0Bytes)
-	b.SetBytes(4 * 4096)
-	b.Run("asm", func(b *testing.B) {
-		requireAsm(b)
-		for b.Loop() {
-			fromFloatQ8_0(x, dst)
-		}
-	})
-	b.Run("go", func(b *testing.B) {
-		for b.Loop() {
-			fromFloatQ8_0Generic(x, dst)
-		}
-	})
+	for _, c := range []struct {
+		typ       Type
+		asm, twin func(src []float32, dst []byte)
+		size      int
+	}{
+		{Q8_0, fromFloatQ8_0, fromFloatQ8_0Generic, 4096 / legacyBlock * q8_0Bytes},
+		{Q8_K, fromFloatQ8K, quantizeQ8K, 4096 / qkK * q8KBytes},
+	} {
+		dst := make([]byte, c.size)
+		b.Run(c.typ.String()+"/asm", func(b *testing.B) {
+			requireAsm(b)
+			b.SetBytes(4 * 4096)
+			for b.Loop() {
+				c.asm(x, dst)
+			}
+		})
+		b.Run(c.typ.String()+"/go", func(b *testing.B) {
+			b.SetBytes(4 * 4096)
+			for b.Loop() {
+				c.twin(x, dst)
+			}
+		})
+	}
 }
 
 // legacyDot4s are the four-row kernels with their one-row kernels and the

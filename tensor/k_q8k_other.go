@@ -1,0 +1,5 @@
+//go:build !amd64
+
+package tensor
+
+func fromFloatQ8K(src []float32, dst []byte) { quantizeQ8K(src, dst) }
