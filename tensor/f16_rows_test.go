@@ -51,3 +51,27 @@ func TestDotF16BatchRows(t *testing.T) {
 		}
 	}
 }
+
+// BenchmarkDotF16BatchRows compares attention's scores of one 128-value
+// query against 512 keys in one call with DotF16Batch called per key.
+func BenchmarkDotF16BatchRows(b *testing.B) {
+	const n, rows = 128, 512
+	r := rand.New(rand.NewPCG(47, 48))
+	x, _ := randomHalves(r, rows*n)
+	y16, _ := randomHalves(r, n)
+	y := make([]float32, n)
+	out := make([]float32, rows)
+	b.Run("rows", func(b *testing.B) {
+		for b.Loop() {
+			DecodeF16(y, y16)
+			DotF16BatchRows(x, n, y, 0.125, out)
+		}
+	})
+	b.Run("each", func(b *testing.B) {
+		for b.Loop() {
+			for j := range out {
+				out[j] = DotF16Batch(x[j*n:(j+1)*n], y16) * 0.125
+			}
+		}
+	})
+}

@@ -60,3 +60,43 @@ func TestTileQ8_0MatchesVecDot(t *testing.T) {
 		}
 	}
 }
+
+// BenchmarkTileQ8_0 compares, per product of one 4096-value block row, the
+// tile kernel (two weight rows by five activation rows) with the two-by-four
+// kernel it replaces for prompts; both report the time of a single product
+// (ns/product).
+func BenchmarkTileQ8_0(b *testing.B) {
+	const n = 4096
+	r := rand.New(rand.NewPCG(9, 10))
+	rowBytes := n / legacyBlock * q8_0Bytes
+	w := randomLegacyBlocks(r, 2*n, q8_0Bytes, 2)
+	var xq []byte
+	for range q8TileCols {
+		xq = append(xq, randomLegacyBlocks(r, n, q8_0Bytes, 2)...)
+	}
+	for i := range xq { // without -128, which sends dot2x4 to its twin
+		if xq[i] == 0x80 {
+			xq[i] = 0x81
+		}
+	}
+	pool := NewPool(1)
+	defer pool.Close()
+	var s q8Split
+	s.set(pool, s.layOut, xq, q8TileCols, n/legacyBlock)
+	out := make([]float32, 2*q8TileCols)
+	perProduct := func(b *testing.B, products int) {
+		b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*products), "ns/product")
+	}
+	b.Run("tile2x5", func(b *testing.B) {
+		for b.Loop() {
+			tileQ8_0(w, rowBytes, &s, 0, out, q8TileRows)
+		}
+		perProduct(b, q8TileRows*q8TileCols)
+	})
+	b.Run("dot2x4", func(b *testing.B) {
+		for b.Loop() {
+			vecDot2x4Q8_0(n, w, rowBytes, xq, rowBytes, out, 2)
+		}
+		perProduct(b, 8)
+	})
+}
