@@ -11,6 +11,16 @@
 	VMOVSHDUP X, XT; \
 	VADDSS    XT, X, X
 
+// STORE_SUM8_PAIR stores sum8 of YA (low half XA) at (AX) and of YB at
+// 4(AX), then moves AX on by BX bytes: two weight rows' results for one
+// activation row. It uses X14.
+#define STORE_SUM8_PAIR(YA, XA, YB, XB) \
+	SUM8(YA, XA, X14); \
+	VMOVSS XA, (AX); \
+	SUM8(YB, XB, X14); \
+	VMOVSS XB, 4(AX); \
+	ADDQ   BX, AX
+
 // SUM_ROUNDS reduces the four 16-lane registers of the rounds scheme
 // (roundAcc), register r in Y(2r) and Y(2r+1), into the low lane of X0 as
 // roundAcc.sum does: the registers (0+2)+(1+3), then their lanes. Clobbers

@@ -689,11 +689,6 @@ q804done:
 	Q8_0_TILE(Y8, Y9, SCALE0, ACC0); \
 	Q8_0_TILE(Y10, Y11, SCALE1, ACC1)
 
-// STORE_SUM8 stores the sum8 reduction of Y (low half X) at OFF(AX).
-#define STORE_SUM8(Y, X, OFF) \
-	SUM8(Y, X, X14); \
-	VMOVSS X, OFF(AX)
-
 // func dot2x4Q8_0AVX2(w *byte, wStride int, x *byte, stride, blocks int, out *float32, outStride int) (exact bool)
 //
 // dotQ8_0AVX2 for two weight rows wStride bytes apart against four
@@ -760,17 +755,10 @@ q8tiledone:
 	MOVQ out+40(FP), AX
 	MOVQ outStride+48(FP), BX
 	SHLQ $2, BX
-	STORE_SUM8(Y0, X0, 0)
-	STORE_SUM8(Y1, X1, 4)
-	ADDQ BX, AX
-	STORE_SUM8(Y2, X2, 0)
-	STORE_SUM8(Y3, X3, 4)
-	ADDQ BX, AX
-	STORE_SUM8(Y4, X4, 0)
-	STORE_SUM8(Y5, X5, 4)
-	ADDQ BX, AX
-	STORE_SUM8(Y6, X6, 0)
-	STORE_SUM8(Y7, X7, 4)
+	STORE_SUM8_PAIR(Y0, X0, Y1, X1)
+	STORE_SUM8_PAIR(Y2, X2, Y3, X3)
+	STORE_SUM8_PAIR(Y4, X4, Y5, X5)
+	STORE_SUM8_PAIR(Y6, X6, Y7, X7)
 	VPCMPEQB minInt8<>(SB), Y15, Y15
 	VPTEST   Y15, Y15
 	SETEQ    exact+56(FP)

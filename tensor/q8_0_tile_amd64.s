@@ -51,11 +51,6 @@
 	VMULPS       Y14, Y15, Y15; \
 	VMOVUPS      Y15, OFF(SP)
 
-// TILE_STORE stores sum8 of accumulator Y at OFF(AX).
-#define TILE_STORE(Y, X, OFF) \
-	SUM8(Y, X, X15); \
-	VMOVSS X, OFF(AX)
-
 // func tileQ8_0AVX2(w *byte, wStride int, x *int16, xStride int, d *float32, dStride int, blocks int, out *float32, outStride int)
 TEXT ·tileQ8_0AVX2(SB), NOSPLIT, $64-72
 	MOVQ w+0(FP), SI
@@ -100,19 +95,10 @@ q8tile5done:
 	MOVQ out+56(FP), AX
 	MOVQ outStride+64(FP), BX
 	SHLQ $2, BX
-	TILE_STORE(Y0, X0, 0)
-	TILE_STORE(Y1, X1, 4)
-	ADDQ BX, AX
-	TILE_STORE(Y2, X2, 0)
-	TILE_STORE(Y3, X3, 4)
-	ADDQ BX, AX
-	TILE_STORE(Y4, X4, 0)
-	TILE_STORE(Y5, X5, 4)
-	ADDQ BX, AX
-	TILE_STORE(Y6, X6, 0)
-	TILE_STORE(Y7, X7, 4)
-	ADDQ BX, AX
-	TILE_STORE(Y8, X8, 0)
-	TILE_STORE(Y9, X9, 4)
+	STORE_SUM8_PAIR(Y0, X0, Y1, X1)
+	STORE_SUM8_PAIR(Y2, X2, Y3, X3)
+	STORE_SUM8_PAIR(Y4, X4, Y5, X5)
+	STORE_SUM8_PAIR(Y6, X6, Y7, X7)
+	STORE_SUM8_PAIR(Y8, X8, Y9, X9)
 	VZEROUPPER
 	RET
