@@ -60,29 +60,6 @@ DATA iq4nlTable<>+16(SB)/8, $0xf6eaddcfbfad9881
 DATA iq4nlTable<>+24(SB)/8, $0x7159453526190d01
 GLOBL iq4nlTable<>(SB), RODATA|NOPTR, $32
 
-DATA absMask<>+0(SB)/8, $0x7fffffff7fffffff
-DATA absMask<>+8(SB)/8, $0x7fffffff7fffffff
-DATA absMask<>+16(SB)/8, $0x7fffffff7fffffff
-DATA absMask<>+24(SB)/8, $0x7fffffff7fffffff
-GLOBL absMask<>(SB), RODATA|NOPTR, $32
-
-DATA lowBytes<>+0(SB)/8, $0x000000ff000000ff
-DATA lowBytes<>+8(SB)/8, $0x000000ff000000ff
-DATA lowBytes<>+16(SB)/8, $0x000000ff000000ff
-DATA lowBytes<>+24(SB)/8, $0x000000ff000000ff
-GLOBL lowBytes<>(SB), RODATA|NOPTR, $32
-
-// packOrder undoes the interleaving of VPACKUSDW and VPACKUSWB across the
-// two 128-bit halves.
-DATA packOrder<>+0(SB)/8, $0x0000000400000000
-DATA packOrder<>+8(SB)/8, $0x0000000500000001
-DATA packOrder<>+16(SB)/8, $0x0000000600000002
-DATA packOrder<>+24(SB)/8, $0x0000000700000003
-GLOBL packOrder<>(SB), RODATA|NOPTR, $32
-
-DATA f127<>+0(SB)/4, $127.0
-GLOBL f127<>(SB), RODATA|NOPTR, $4
-
 // BLOCK_SCALE sets YD (and its low lane XD) to the product, rounded to
 // float32, of the F16 scales at (W) and (X) in every lane.
 #define BLOCK_SCALE(W, X, XD, YD) \
@@ -514,85 +491,6 @@ iq4tail:
 
 iq4done:
 	VMOVSS X0, ret+24(FP)
-	VZEROUPPER
-	RET
-
-// func fromFloatQ8_0AVX2(src *float32, dst *byte, blocks int)
-//
-// Per block: amax (NaNs never win, as in blockAbsMax), d = amax/127 stored
-// as F16, q = round-half-even(x·127/amax) and the low byte of its int32
-// conversion, which is what Go's int8(float64) gives for NaN and ±Inf too.
-TEXT ·fromFloatQ8_0AVX2(SB), NOSPLIT, $0-24
-	MOVQ src+0(FP), SI
-	MOVQ dst+8(FP), DI
-	MOVQ blocks+16(FP), CX
-	VMOVDQU absMask<>(SB), Y10
-	VMOVDQU lowBytes<>(SB), Y11
-	VMOVDQU packOrder<>(SB), Y12
-	VMOVSS  f127<>(SB), X13
-	VXORPS  X14, X14, X14
-	TESTQ   CX, CX
-	JZ      ffdone
-
-ffloop:
-	VMOVUPS (SI), Y0
-	VMOVUPS 32(SI), Y1
-	VMOVUPS 64(SI), Y2
-	VMOVUPS 96(SI), Y3
-	// Y8 = max |x| per lane: VMAXPS keeps its second source when the first
-	// is NaN.
-	VXORPS Y8, Y8, Y8
-	VANDPS Y10, Y0, Y4
-	VMAXPS Y8, Y4, Y8
-	VANDPS Y10, Y1, Y4
-	VMAXPS Y8, Y4, Y8
-	VANDPS Y10, Y2, Y4
-	VMAXPS Y8, Y4, Y8
-	VANDPS Y10, Y3, Y4
-	VMAXPS Y8, Y4, Y8
-	VEXTRACTF128 $1, Y8, X4
-	VMAXPS    X4, X8, X8
-	VPERMILPS $0xee, X8, X4
-	VMAXPS    X4, X8, X8
-	VMOVSHDUP X8, X4
-	VMAXSS    X4, X8, X8
-	// d = amax/127, stored as F16.
-	VDIVSS    X13, X8, X4
-	VCVTPS2PH $0, X4, X4
-	VMOVD     X4, AX
-	MOVW      AX, (DI)
-	// id = 127/amax, or 0 when amax is 0.
-	VDIVSS  X8, X13, X4
-	VCMPSS  $4, X14, X8, X5
-	VANDPS  X5, X4, X4
-	VBROADCASTSS X4, Y4
-	VMULPS    Y4, Y0, Y0
-	VMULPS    Y4, Y1, Y1
-	VMULPS    Y4, Y2, Y2
-	VMULPS    Y4, Y3, Y3
-	VROUNDPS  $0, Y0, Y0
-	VROUNDPS  $0, Y1, Y1
-	VROUNDPS  $0, Y2, Y2
-	VROUNDPS  $0, Y3, Y3
-	VCVTTPS2DQ Y0, Y0
-	VCVTTPS2DQ Y1, Y1
-	VCVTTPS2DQ Y2, Y2
-	VCVTTPS2DQ Y3, Y3
-	VPAND     Y11, Y0, Y0
-	VPAND     Y11, Y1, Y1
-	VPAND     Y11, Y2, Y2
-	VPAND     Y11, Y3, Y3
-	VPACKUSDW Y1, Y0, Y0
-	VPACKUSDW Y3, Y2, Y2
-	VPACKUSWB Y2, Y0, Y0
-	VPERMD    Y0, Y12, Y0
-	VMOVDQU   Y0, 2(DI)
-	ADDQ $128, SI
-	ADDQ $34, DI
-	DECQ CX
-	JNZ  ffloop
-
-ffdone:
 	VZEROUPPER
 	RET
 
