@@ -50,11 +50,9 @@ type Activations struct {
 	cols  int
 	conv  map[Type][]byte
 	valid map[Type]bool
-	// split is the batch as the Q8_0 tile kernel reads it, when splitValid;
-	// splitRun is split.layOut, made once.
+	// split is the batch as the Q8_0 tile kernel reads it, when splitValid.
 	split      q8Split
 	splitValid bool
-	splitRun   func(worker, lo, hi int)
 	// job is the matrix product in progress and run its method value, made
 	// once: a closure per product would be an allocation per product.
 	// convert and convertRun are the same for the conversion to a dot type.
@@ -144,10 +142,7 @@ func (m *Matrix) MulInto(p *Pool, out []float32, a *Activations) {
 	m.setKernels(n, &a.job)
 	if m.Type == Q8_0 && n >= q8TileCols {
 		if !a.splitValid {
-			if a.splitRun == nil {
-				a.splitRun = a.split.layOut
-			}
-			a.split.set(p, a.splitRun, xq, n, m.Cols/legacyBlock)
+			a.split.set(p, xq, n, m.Cols/legacyBlock)
 			a.splitValid = true
 		}
 		a.job.split = &a.split

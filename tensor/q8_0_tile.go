@@ -22,14 +22,17 @@ type q8Split struct {
 	scales       []float32
 	rows, blocks int
 	src          []byte // the Q8_0 rows, while they are being laid out
+	// layOutRun is layOut's method value, made once: one per batch would
+	// be an allocation per batch.
+	layOutRun func(worker, lo, hi int)
 }
 
 // q8SplitPad lets the kernel load the scales of five rows as eight floats.
 const q8SplitPad = 8 - q8TileCols
 
 // set lays out the rows Q8_0 rows of blocks blocks each in xq, the rows
-// split across p; run is s.layOut, made once by the caller.
-func (s *q8Split) set(p *Pool, run func(worker, lo, hi int), xq []byte, rows, blocks int) {
+// split across p.
+func (s *q8Split) set(p *Pool, xq []byte, rows, blocks int) {
 	s.rows, s.blocks, s.src = rows, blocks, xq
 	if n := rows * blocks * legacyBlock; cap(s.quants) < n {
 		s.quants = make([]int16, n)
@@ -39,7 +42,10 @@ func (s *q8Split) set(p *Pool, run func(worker, lo, hi int), xq []byte, rows, bl
 	}
 	s.quants = s.quants[:rows*blocks*legacyBlock]
 	s.scales = s.scales[:rows*blocks+q8SplitPad]
-	p.For(rows, 1, run)
+	if s.layOutRun == nil {
+		s.layOutRun = s.layOut
+	}
+	p.For(rows, 1, s.layOutRun)
 	s.src = nil
 }
 

@@ -27,7 +27,7 @@ func TestTileQ8_0MatchesVecDot(t *testing.T) {
 				xq = append(xq, randomLegacyBlocks(r, n, q8_0Bytes, 2)...)
 			}
 			var s q8Split
-			s.set(pool, s.layOut, xq, rows, n/legacyBlock)
+			s.set(pool, xq, rows, n/legacyBlock)
 			first := r.IntN(rows - q8TileCols + 1)
 			outStride := q8TileRows + r.IntN(4)
 			for _, kernel := range []struct {
@@ -82,7 +82,7 @@ func BenchmarkTileQ8_0(b *testing.B) {
 	pool := NewPool(1)
 	defer pool.Close()
 	var s q8Split
-	s.set(pool, s.layOut, xq, q8TileCols, n/legacyBlock)
+	s.set(pool, xq, q8TileCols, n/legacyBlock)
 	out := make([]float32, 2*q8TileCols)
 	perProduct := func(b *testing.B, products int) {
 		b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*products), "ns/product")
