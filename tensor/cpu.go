@@ -5,3 +5,8 @@ package tensor
 // and a test that the two agree bit for bit: both follow the same summation
 // order (lanes.go), so they must.
 var useAVX2 = cpuHasAVX2()
+
+// useAVX512 selects the 512-bit kernels where there are some (Q4_K, Q5_K
+// and Q6_K, and the Q8_0 tile), each bit-identical to its AVX2 kernel and Go
+// twin.
+var useAVX512 = cpuHasAVX512()

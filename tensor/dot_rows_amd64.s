@@ -53,6 +53,10 @@ done: \
 TEXT ·dotRowsQ4KAVX2(SB), NOSPLIT, $56-48
 	DOT_ROWS(·dotQ4KAVX2, NOTHING)
 
+// func dotRowsQ4KAVX512(w *byte, rowBytes, rows int, x *byte, nb int, out *float32)
+TEXT ·dotRowsQ4KAVX512(SB), NOSPLIT, $56-48
+	DOT_ROWS(·dotQ4KAVX512, NOTHING)
+
 // func dotRowsQ5KAVX2(w *byte, rowBytes, rows int, x *byte, nb int, out *float32)
 TEXT ·dotRowsQ5KAVX2(SB), NOSPLIT, $56-48
 	DOT_ROWS(·dotQ5KAVX2, NOTHING)
@@ -60,6 +64,10 @@ TEXT ·dotRowsQ5KAVX2(SB), NOSPLIT, $56-48
 // func dotRowsQ6KAVX2(w *byte, rowBytes, rows int, x *byte, nb int, out *float32)
 TEXT ·dotRowsQ6KAVX2(SB), NOSPLIT, $56-48
 	DOT_ROWS(·dotQ6KAVX2, NOTHING)
+
+// func dotRowsQ6KAVX512(w *byte, rowBytes, rows int, x *byte, nb int, out *float32)
+TEXT ·dotRowsQ6KAVX512(SB), NOSPLIT, $56-48
+	DOT_ROWS(·dotQ6KAVX512, NOTHING)
 
 // func dotRowsQ8_0AVX2(w *byte, rowBytes, rows int, x *byte, nb int, out *float32) (exact bool)
 TEXT ·dotRowsQ8_0AVX2(SB), NOSPLIT, $56-49

@@ -18,10 +18,16 @@ func dotQ3KAVX2(w, x *byte, nb int) float32
 func dotQ4KAVX2(w, x *byte, nb int) float32
 
 //go:noescape
+func dotQ4KAVX512(w, x *byte, nb int) float32
+
+//go:noescape
 func dotQ5KAVX2(w, x *byte, nb int) float32
 
 //go:noescape
 func dotQ6KAVX2(w, x *byte, nb int) float32
+
+//go:noescape
+func dotQ6KAVX512(w, x *byte, nb int) float32
 
 //go:noescape
 func dotIQ4XSAVX2(w, x *byte, nb int) float32
@@ -30,10 +36,19 @@ func dotIQ4XSAVX2(w, x *byte, nb int) float32
 func dot4Q4KAVX2(w, x *byte, stride, nb int, out *float32, outStride int)
 
 //go:noescape
+func dot4Q4KAVX512(w, x *byte, stride, nb int, out *float32, outStride int)
+
+//go:noescape
 func dot4Q5KAVX2(w, x *byte, stride, nb int, out *float32, outStride int)
 
 //go:noescape
+func dot4Q5KAVX512(w, x *byte, stride, nb int, out *float32, outStride int)
+
+//go:noescape
 func dot4Q6KAVX2(w, x *byte, stride, nb int, out *float32, outStride int)
+
+//go:noescape
+func dot4Q6KAVX512(w, x *byte, stride, nb int, out *float32, outStride int)
 
 func vecDotQ2K(n int, w, x []byte) float32 {
 	if !useAVX2 {
@@ -53,6 +68,9 @@ func vecDotQ4K(n int, w, x []byte) float32 {
 	if !useAVX2 {
 		return vecDotQ4KGeneric(n, w, x)
 	}
+	if useAVX512 {
+		return dotQ4KAVX512(kBlocks(n, w, x, q4KBytes))
+	}
 	return dotQ4KAVX2(kBlocks(n, w, x, q4KBytes))
 }
 
@@ -66,6 +84,9 @@ func vecDotQ5K(n int, w, x []byte) float32 {
 func vecDotQ6K(n int, w, x []byte) float32 {
 	if !useAVX2 {
 		return vecDotQ6KGeneric(n, w, x)
+	}
+	if useAVX512 {
+		return dotQ6KAVX512(kBlocks(n, w, x, q6KBytes))
 	}
 	return dotQ6KAVX2(kBlocks(n, w, x, q6KBytes))
 }
@@ -92,6 +113,10 @@ func vecDot4Q4K(n int, w, x []byte, stride int, out []float32, outStride int) {
 		return
 	}
 	pw, px, nb := kBlocks4(n, w, x, stride, q4KBytes, out, outStride)
+	if useAVX512 {
+		dot4Q4KAVX512(pw, px, stride, nb, &out[0], outStride)
+		return
+	}
 	dot4Q4KAVX2(pw, px, stride, nb, &out[0], outStride)
 }
 
@@ -101,6 +126,10 @@ func vecDot4Q5K(n int, w, x []byte, stride int, out []float32, outStride int) {
 		return
 	}
 	pw, px, nb := kBlocks4(n, w, x, stride, q5KBytes, out, outStride)
+	if useAVX512 {
+		dot4Q5KAVX512(pw, px, stride, nb, &out[0], outStride)
+		return
+	}
 	dot4Q5KAVX2(pw, px, stride, nb, &out[0], outStride)
 }
 
@@ -110,6 +139,10 @@ func vecDot4Q6K(n int, w, x []byte, stride int, out []float32, outStride int) {
 		return
 	}
 	pw, px, nb := kBlocks4(n, w, x, stride, q6KBytes, out, outStride)
+	if useAVX512 {
+		dot4Q6KAVX512(pw, px, stride, nb, &out[0], outStride)
+		return
+	}
 	dot4Q6KAVX2(pw, px, stride, nb, &out[0], outStride)
 }
 

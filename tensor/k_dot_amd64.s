@@ -152,6 +152,16 @@ GLOBL q6KScaleOrder<>(SB), RODATA|NOPTR, $16
 	VMOVSHDUP X0, X2; \
 	VADDSS X2, X0, X0
 
+// Q4K_RESULT leaves in X0 a one-row Q4_K kernel's result: sum8 of its
+// accumulator Y0 plus ((accMin0+accMin2) + (accMin1+accMin3)) of X1.
+#define Q4K_RESULT \
+	SUM8; \
+	VMOVHLPS X1, X1, X2; \
+	VADDPS X2, X1, X1; \
+	VMOVSHDUP X1, X2; \
+	VADDSS X2, X1, X1; \
+	VADDSS X1, X0, X0
+
 // func dotQ4KAVX2(w, x *byte, nb int) float32
 TEXT ·dotQ4KAVX2(SB), NOSPLIT, $0-28
 	MOVQ w+0(FP), SI
@@ -185,13 +195,7 @@ q4kBlock:
 	JNZ  q4kBlock
 
 q4kDone:
-	SUM8
-	// + ((accMin0+accMin2) + (accMin1+accMin3))
-	VMOVHLPS X1, X1, X2
-	VADDPS X2, X1, X1
-	VMOVSHDUP X1, X2
-	VADDSS X2, X1, X1
-	VADDSS X1, X0, X0
+	Q4K_RESULT
 	VZEROUPPER
 	MOVSS X0, ret+24(FP)
 	RET
@@ -385,6 +389,13 @@ q6kDone:
 	VMOVSHDUP X, X8; \
 	VADDSS X8, X, X
 
+// SUMS4 leaves sum8 of the accumulators Y0-Y3 in X0-X3.
+#define SUMS4 \
+	SUM8_OF(Y0, X0); \
+	SUM8_OF(Y1, X1); \
+	SUM8_OF(Y2, X2); \
+	SUM8_OF(Y3, X3)
+
 // STORE4 writes the low floats of X0-X3 to the floats at AX, AX+BX,
 // AX+2·BX and AX+3·BX.
 #define STORE4 \
@@ -433,52 +444,215 @@ q6kDone:
 	VPSHUFB kScaleShuffle<>+(64*g+32)(SB), Y12, Y9; \
 	ROWS4(Y8, Y9, (36+64*g))
 
+// Q4K4_START sets up a four-row Q4_K kernel whose arguments are in SI, DI,
+// R11 and CX: R12, the rows' accumulators Y0-Y3 and min lanes Y13 and Y14,
+// the nibble mask Y15.
+#define Q4K4_START \
+	LEAQ (R11)(R11*2), R12; \
+	VXORPS Y0, Y0, Y0; \
+	VXORPS Y1, Y1, Y1; \
+	VXORPS Y2, Y2, Y2; \
+	VXORPS Y3, Y3, Y3; \
+	VXORPS Y13, Y13, Y13; \
+	VXORPS Y14, Y14, Y14; \
+	BROADCAST_BYTES(0x0f, X15, Y15)
+
+// Q4K4_HEADER starts a Q4_K block of a four-row kernel: the scales in Y12,
+// the mins times the rows' bsums added to Y13 and Y14, and the integer lanes
+// Y4-Y7 cleared.
+#define Q4K4_HEADER \
+	SCALES_MINS; \
+	SCALE_WORDS(X12, Y12, X8, Y8); \
+	LOAD_HALF(2, 0x8000, X9); \
+	VBROADCASTSS X9, Y9; \
+	PAIR_MINS((DI), 260(DI), (DI)(R11*1), 260(DI)(R11*1), Y13); \
+	PAIR_MINS((DI)(R11*2), 260(DI)(R11*2), (DI)(R12*1), 260(DI)(R12*1), Y14); \
+	VPXOR Y4, Y4, Y4; \
+	VPXOR Y5, Y5, Y5; \
+	VPXOR Y6, Y6, Y6; \
+	VPXOR Y7, Y7, Y7
+
+// Q4K4_NEXT ends a Q4_K block of a four-row kernel: the integer lanes Y4-Y7
+// go into the accumulators, and SI and DI move on to the next blocks.
+#define Q4K4_NEXT \
+	LOAD_HALF(0, 0, X11); \
+	ACCUMULATE4(X11); \
+	ADDQ $144, SI; \
+	ADDQ $292, DI; \
+	DECQ CX
+
+// Q4K4_SUMS adds the min lanes to each row's sum, leaving them in X0-X3.
+#define Q4K4_SUMS \
+	SUMS4; \
+	PAIR_RESULTS(Y13, X13, X0, X1); \
+	PAIR_RESULTS(Y14, X14, X2, X3)
+
 // func dot4Q4KAVX2(w, x *byte, stride, nb int, out *float32, outStride int)
 TEXT ·dot4Q4KAVX2(SB), NOSPLIT, $0-48
 	MOVQ w+0(FP), SI
 	MOVQ x+8(FP), DI
 	MOVQ stride+16(FP), R11
 	MOVQ nb+24(FP), CX
-	LEAQ (R11)(R11*2), R12
-	VXORPS Y0, Y0, Y0
-	VXORPS Y1, Y1, Y1
-	VXORPS Y2, Y2, Y2
-	VXORPS Y3, Y3, Y3
-	VXORPS Y13, Y13, Y13 // min lanes of rows 0 and 1
-	VXORPS Y14, Y14, Y14 // min lanes of rows 2 and 3
-	BROADCAST_BYTES(0x0f, X15, Y15)
+	Q4K4_START
 	TESTQ CX, CX
 	JZ    q4k4Done
 
 q4k4Block:
-	SCALES_MINS
-	SCALE_WORDS(X12, Y12, X8, Y8)
-	LOAD_HALF(2, 0x8000, X9)
-	VBROADCASTSS X9, Y9
-	PAIR_MINS((DI), 260(DI), (DI)(R11*1), 260(DI)(R11*1), Y13)
-	PAIR_MINS((DI)(R11*2), 260(DI)(R11*2), (DI)(R12*1), 260(DI)(R12*1), Y14)
-	VPXOR Y4, Y4, Y4
-	VPXOR Y5, Y5, Y5
-	VPXOR Y6, Y6, Y6
-	VPXOR Y7, Y7, Y7
+	Q4K4_HEADER
 	Q4K4_GROUP(0)
 	Q4K4_GROUP(1)
 	Q4K4_GROUP(2)
 	Q4K4_GROUP(3)
-	LOAD_HALF(0, 0, X11)
-	ACCUMULATE4(X11)
-	ADDQ $144, SI
-	ADDQ $292, DI
-	DECQ CX
+	Q4K4_NEXT
 	JNZ  q4k4Block
 
 q4k4Done:
-	SUM8_OF(Y0, X0)
-	SUM8_OF(Y1, X1)
-	SUM8_OF(Y2, X2)
-	SUM8_OF(Y3, X3)
-	PAIR_RESULTS(Y13, X13, X0, X1)
-	PAIR_RESULTS(Y14, X14, X2, X3)
+	Q4K4_SUMS
+	MOVQ out+32(FP), AX
+	MOVQ outStride+40(FP), BX
+	SHLQ $2, BX
+	STORE4
+	VZEROUPPER
+	RET
+
+// The AVX-512 four-row kernels take two runs per 512-bit register: the
+// activations of runs 2g and 2g+1 lie side by side, so dword l of the low
+// half gets lane l of the first run and dword l of the high half lane l of
+// the second. VPDPWSSD multiplies the pair sums by the scales and adds them
+// to the lanes in one step. Integer sums are exact, so adding the halves
+// together at the end of the block gives the same lanes as the AVX2 kernels;
+// every float step is theirs.
+
+// ROWS4_512 adds to Z4-Z7 the lanes of the unsigned levels in Z8 times each
+// row's quants at off, with the 16-bit scales Z9, using Z10.
+#define ROWS4_512(off) \
+	VPMADDUBSW off(DI), Z8, Z10; \
+	VPDPWSSD Z9, Z10, Z4; \
+	VPMADDUBSW off(DI)(R11*1), Z8, Z10; \
+	VPDPWSSD Z9, Z10, Z5; \
+	VPMADDUBSW off(DI)(R11*2), Z8, Z10; \
+	VPDPWSSD Z9, Z10, Z6; \
+	VPMADDUBSW off(DI)(R12*1), Z8, Z10; \
+	VPDPWSSD Z9, Z10, Z7
+
+// FOLD4_512 adds the high half of each of Z4-Z7 to its low half, using Y10.
+#define FOLD4_512 \
+	VEXTRACTI64X4 $1, Z4, Y10; \
+	VPADDD Y10, Y4, Y4; \
+	VEXTRACTI64X4 $1, Z5, Y10; \
+	VPADDD Y10, Y5, Y5; \
+	VEXTRACTI64X4 $1, Z6, Y10; \
+	VPADDD Y10, Y6, Y6; \
+	VEXTRACTI64X4 $1, Z7, Y10; \
+	VPADDD Y10, Y7, Y7
+
+// UPPER_WORDS_MASK sets K1 to select the high sixteen words of a 512-bit
+// register, using AX.
+#define UPPER_WORDS_MASK \
+	MOVL $0xffff0000, AX; \
+	KMOVD AX, K1
+
+// SHIFT_COUNTS sets the low sixteen words of Z to lo and the high sixteen
+// to hi, using AX; K1 must select the high sixteen words.
+#define SHIFT_COUNTS(lo, hi, Z) \
+	MOVL $lo, AX; \
+	VPBROADCASTW AX, Z; \
+	MOVL $hi, AX; \
+	VPBROADCASTW AX, K1, Z
+
+// NIBBLES_512 sets L to the low nibbles of the 32 bytes at off(SI) in its
+// low half and their high nibbles in its high half: the bytes in both
+// halves, the high half shifted down a nibble under the mask K1, and both
+// masked with Z15.
+#define NIBBLES_512(off, L) \
+	VBROADCASTI64X4 off(SI), L; \
+	VPSRLW $4, L, K1, L; \
+	VPANDD Z15, L, L
+
+// Q4K4_GROUP_512 adds the runs 2g and 2g+1 of the Q4_K block at SI (the
+// nibbles of qs bytes 32g…32g+31) to Z4-Z7. Z12 holds the scales in every 128-bit lane, so the two shuffle
+// masks for runs 2g and 2g+1, side by side, give each half its run's scale.
+#define Q4K4_GROUP_512(g) \
+	NIBBLES_512((16+32*g), Z8); \
+	VPSHUFB kScaleShuffle<>+(64*g)(SB), Z12, Z9; \
+	ROWS4_512((4+64*g))
+
+// Q4K_GROUP_512 adds the runs 2g and 2g+1 of the Q4_K block at SI to Z8,
+// with the scales Z5 (in every 128-bit lane), using Z9 and Z10.
+#define Q4K_GROUP_512(g) \
+	NIBBLES_512((16+32*g), Z9); \
+	VPMADDUBSW (4+64*g)(DI), Z9, Z9; \
+	VPSHUFB kScaleShuffle<>+(64*g)(SB), Z5, Z10; \
+	VPDPWSSD Z10, Z9, Z8
+
+// func dotQ4KAVX512(w, x *byte, nb int) float32
+TEXT ·dotQ4KAVX512(SB), NOSPLIT, $0-28
+	MOVQ w+0(FP), SI
+	MOVQ x+8(FP), DI
+	MOVQ nb+16(FP), CX
+	VXORPS Y0, Y0, Y0 // acc
+	VXORPS X1, X1, X1 // accMin
+	BROADCAST_BYTES(0x0f, X15, Y15)
+	VPBROADCASTD X15, Z15
+	UPPER_WORDS_MASK
+	MOVQ $0x8000000000000000, AX
+	VMOVQ AX, X13
+	TESTQ CX, CX
+	JZ    q4kzDone
+
+q4kzBlock:
+	SCALE_MIN_HEADER
+	VPERMILPS $0x55, X2, X4 // -yd·dmin
+	MIN_LANES
+	VCVTDQ2PS X6, X6
+	VFMADD231PS X6, X4, X1
+	VINSERTI64X4 $1, Y5, Z5, Z5
+	VPXOR Y8, Y8, Y8
+	Q4K_GROUP_512(0)
+	Q4K_GROUP_512(1)
+	Q4K_GROUP_512(2)
+	Q4K_GROUP_512(3)
+	VEXTRACTI64X4 $1, Z8, Y9
+	VPADDD Y9, Y8, Y8
+	VBROADCASTSS X2, Y3 // yd·d
+	VCVTDQ2PS Y8, Y8
+	VFMADD231PS Y8, Y3, Y0
+	ADDQ $144, SI
+	ADDQ $292, DI
+	DECQ CX
+	JNZ  q4kzBlock
+
+q4kzDone:
+	Q4K_RESULT
+	VZEROUPPER
+	MOVSS X0, ret+24(FP)
+	RET
+
+// func dot4Q4KAVX512(w, x *byte, stride, nb int, out *float32, outStride int)
+TEXT ·dot4Q4KAVX512(SB), NOSPLIT, $0-48
+	MOVQ w+0(FP), SI
+	MOVQ x+8(FP), DI
+	MOVQ stride+16(FP), R11
+	MOVQ nb+24(FP), CX
+	Q4K4_START
+	VPBROADCASTD X15, Z15
+	UPPER_WORDS_MASK
+	TESTQ CX, CX
+	JZ    q4k4zDone
+
+q4k4zBlock:
+	Q4K4_HEADER
+	VINSERTI64X4 $1, Y12, Z12, Z12
+	Q4K4_GROUP_512(0)
+	Q4K4_GROUP_512(1)
+	Q4K4_GROUP_512(2)
+	Q4K4_GROUP_512(3)
+	FOLD4_512
+	Q4K4_NEXT
+	JNZ  q4k4zBlock
+
+q4k4zDone:
+	Q4K4_SUMS
 	MOVQ out+32(FP), AX
 	MOVQ outStride+40(FP), BX
 	SHLQ $2, BX
@@ -506,74 +680,90 @@ q4k4Done:
 	VPSHUFB kScaleShuffle<>+(64*g+32)(SB), Y12, Y9; \
 	ROWS4(Y8, Y9, (36+64*g))
 
+// Q5K4_START sets up a four-row Q5_K kernel whose arguments are in SI, DI,
+// R11 and CX: R12, the rows' accumulators Y0-Y3 and min sums X13, the masks
+// Y14 and Y15.
+#define Q5K4_START \
+	LEAQ (R11)(R11*2), R12; \
+	VXORPS Y0, Y0, Y0; \
+	VXORPS Y1, Y1, Y1; \
+	VXORPS Y2, Y2, Y2; \
+	VXORPS Y3, Y3, Y3; \
+	VXORPS X13, X13, X13; \
+	BROADCAST_BYTES(0x0f, X15, Y15); \
+	BROADCAST_BYTES(0x10, X14, Y14)
+
+// Q5K4_HEADER starts a Q5_K block of a four-row kernel: the scales in Y12,
+// each row's kMinSums times -yd·dmin added to its lane of X13, and the
+// integer lanes Y4-Y7 cleared. The kMinSums are added up with three
+// VPHADDDs, after which (4 5 6 7) holds the high halves of (0 1 2 3).
+#define Q5K4_HEADER \
+	SCALES_MINS; \
+	SCALE_WORDS(X12, Y12, X8, Y8); \
+	VPMADDWD 260(DI), Y8, Y4; \
+	VPMADDWD 260(DI)(R11*1), Y8, Y5; \
+	VPMADDWD 260(DI)(R11*2), Y8, Y6; \
+	VPMADDWD 260(DI)(R12*1), Y8, Y7; \
+	VPHADDD Y5, Y4, Y4; \
+	VPHADDD Y7, Y6, Y6; \
+	VPHADDD Y6, Y4, Y4; \
+	VEXTRACTI128 $1, Y4, X5; \
+	VPADDD X5, X4, X4; \
+	VCVTDQ2PS X4, X4; \
+	VMOVSS (DI), X5; \
+	VINSERTPS $0x10, (DI)(R11*1), X5, X5; \
+	VINSERTPS $0x20, (DI)(R11*2), X5, X5; \
+	VINSERTPS $0x30, (DI)(R12*1), X5, X5; \
+	LOAD_HALF(2, 0x8000, X6); \
+	VBROADCASTSS X6, X6; \
+	VMULPS X6, X5, X5; \
+	VFMADD231PS X4, X5, X13; \
+	VPXOR Y4, Y4, Y4; \
+	VPXOR Y5, Y5, Y5; \
+	VPXOR Y6, Y6, Y6; \
+	VPXOR Y7, Y7, Y7
+
+// Q5K4_NEXT ends a Q5_K block of a four-row kernel: the integer lanes Y4-Y7
+// go into the accumulators, and SI and DI move on to the next blocks.
+#define Q5K4_NEXT \
+	LOAD_HALF(0, 0, X11); \
+	ACCUMULATE4(X11); \
+	ADDQ $176, SI; \
+	ADDQ $292, DI; \
+	DECQ CX
+
+// Q5K4_SUMS adds each row's min sum to its sum, leaving them in X0-X3.
+#define Q5K4_SUMS \
+	SUMS4; \
+	VADDSS X13, X0, X0; \
+	VMOVSHDUP X13, X8; \
+	VADDSS X8, X1, X1; \
+	VMOVHLPS X13, X13, X8; \
+	VADDSS X8, X2, X2; \
+	VPERMILPS $0xff, X13, X8; \
+	VADDSS X8, X3, X3
+
 // func dot4Q5KAVX2(w, x *byte, stride, nb int, out *float32, outStride int)
 TEXT ·dot4Q5KAVX2(SB), NOSPLIT, $0-48
 	MOVQ w+0(FP), SI
 	MOVQ x+8(FP), DI
 	MOVQ stride+16(FP), R11
 	MOVQ nb+24(FP), CX
-	LEAQ (R11)(R11*2), R12
-	VXORPS Y0, Y0, Y0
-	VXORPS Y1, Y1, Y1
-	VXORPS Y2, Y2, Y2
-	VXORPS Y3, Y3, Y3
-	VXORPS X13, X13, X13 // the rows' summs
-	BROADCAST_BYTES(0x0f, X15, Y15)
-	BROADCAST_BYTES(0x10, X14, Y14)
+	Q5K4_START
 	TESTQ CX, CX
 	JZ    q5k4Done
 
 q5k4Block:
-	SCALES_MINS
-	SCALE_WORDS(X12, Y12, X8, Y8)
-	// Each row's kMinSums, added up: (4 5 6 7) after three VPHADDDs
-	// holds the high halves of (0 1 2 3).
-	VPMADDWD 260(DI), Y8, Y4
-	VPMADDWD 260(DI)(R11*1), Y8, Y5
-	VPMADDWD 260(DI)(R11*2), Y8, Y6
-	VPMADDWD 260(DI)(R12*1), Y8, Y7
-	VPHADDD Y5, Y4, Y4
-	VPHADDD Y7, Y6, Y6
-	VPHADDD Y6, Y4, Y4
-	VEXTRACTI128 $1, Y4, X5
-	VPADDD X5, X4, X4
-	VCVTDQ2PS X4, X4
-	// times -yd·dmin
-	VMOVSS (DI), X5
-	VINSERTPS $0x10, (DI)(R11*1), X5, X5
-	VINSERTPS $0x20, (DI)(R11*2), X5, X5
-	VINSERTPS $0x30, (DI)(R12*1), X5, X5
-	LOAD_HALF(2, 0x8000, X6)
-	VBROADCASTSS X6, X6
-	VMULPS X6, X5, X5
-	VFMADD231PS X4, X5, X13
-	VPXOR Y4, Y4, Y4
-	VPXOR Y5, Y5, Y5
-	VPXOR Y6, Y6, Y6
-	VPXOR Y7, Y7, Y7
+	Q5K4_HEADER
 	Q5K4_GROUP(0, VPSLLW, 4, VPSLLW, 3)
 	Q5K4_GROUP(1, VPSLLW, 2, VPSLLW, 1)
 	Q5K4_GROUP(2, VPSLLW, 0, VPSRLW, 1)
 	Q5K4_GROUP(3, VPSRLW, 2, VPSRLW, 3)
-	LOAD_HALF(0, 0, X11)
-	ACCUMULATE4(X11)
-	ADDQ $176, SI
-	ADDQ $292, DI
-	DECQ CX
+	Q5K4_NEXT
 	JNZ  q5k4Block
 
 q5k4Done:
-	SUM8_OF(Y0, X0)
-	SUM8_OF(Y1, X1)
-	SUM8_OF(Y2, X2)
-	SUM8_OF(Y3, X3)
-	VADDSS X13, X0, X0
-	VMOVSHDUP X13, X8
-	VADDSS X8, X1, X1
-	VMOVHLPS X13, X13, X8
-	VADDSS X8, X2, X2
-	VPERMILPS $0xff, X13, X8
-	VADDSS X8, X3, X3
+	Q5K4_SUMS
 	MOVQ out+32(FP), AX
 	MOVQ outStride+40(FP), BX
 	SHLQ $2, BX
@@ -581,6 +771,56 @@ q5k4Done:
 	VZEROUPPER
 	RET
 
+// Q5K4_GROUP_512 adds the runs 2g and 2g+1 of the Q5_K block at SI to
+// Z4-Z7: the nibbles of qs bytes 32g…32g+31, and the fifth bits from qh in
+// both halves of Z11, which SH by the counts in Z moves to bit 4.
+#define Q5K4_GROUP_512(g, SH, Z) \
+	NIBBLES_512((48+32*g), Z8); \
+	VBROADCASTI64X4 16(SI), Z11; \
+	SH Z, Z11, Z11; \
+	VPANDD Z14, Z11, Z11; \
+	VPORD Z11, Z8, Z8; \
+	VPSHUFB kScaleShuffle<>+(64*g)(SB), Z12, Z9; \
+	ROWS4_512((4+64*g))
+
+// func dot4Q5KAVX512(w, x *byte, stride, nb int, out *float32, outStride int)
+TEXT ·dot4Q5KAVX512(SB), NOSPLIT, $0-48
+	MOVQ w+0(FP), SI
+	MOVQ x+8(FP), DI
+	MOVQ stride+16(FP), R11
+	MOVQ nb+24(FP), CX
+	Q5K4_START
+	VPBROADCASTD X14, Z14
+	VPBROADCASTD X15, Z15
+	UPPER_WORDS_MASK
+	// The shifts of Q5K_GROUP: left by 4 and 3, left by 2 and 1, right by
+	// 0 and 1, right by 2 and 3 for the groups 0 to 3.
+	SHIFT_COUNTS(4, 3, Z16)
+	SHIFT_COUNTS(2, 1, Z17)
+	SHIFT_COUNTS(0, 1, Z18)
+	SHIFT_COUNTS(2, 3, Z19)
+	TESTQ CX, CX
+	JZ    q5k4zDone
+
+q5k4zBlock:
+	Q5K4_HEADER
+	VINSERTI64X4 $1, Y12, Z12, Z12
+	Q5K4_GROUP_512(0, VPSLLVW, Z16)
+	Q5K4_GROUP_512(1, VPSLLVW, Z17)
+	Q5K4_GROUP_512(2, VPSRLVW, Z18)
+	Q5K4_GROUP_512(3, VPSRLVW, Z19)
+	FOLD4_512
+	Q5K4_NEXT
+	JNZ  q5k4zBlock
+
+q5k4zDone:
+	Q5K4_SUMS
+	MOVQ out+32(FP), AX
+	MOVQ outStride+40(FP), BX
+	SHLQ $2, BX
+	STORE4
+	VZEROUPPER
+	RET
 // Q6K4_RUN adds run j of the Q6_K block at SI to Y4-Y7: L holds its low
 // nibbles (unmasked), and SH by n moves its high bits in the qh bytes at
 // qh(SI) to bits 4-5. Y11 holds the scales of run j.
@@ -621,45 +861,186 @@ q5k4Done:
 	VPSRLW $4, Y8, Y8; \
 	Q6K4_RUN(Y8, (128+32*h), VPSRLW, 2, (4*h+3))
 
+// Q6K4_START sets up a four-row Q6_K kernel whose arguments are in SI, DI,
+// R11 and CX: R12, the rows' accumulators Y0-Y3 and the masks Y13-Y15.
+#define Q6K4_START \
+	LEAQ (R11)(R11*2), R12; \
+	VXORPS Y0, Y0, Y0; \
+	VXORPS Y1, Y1, Y1; \
+	VXORPS Y2, Y2, Y2; \
+	VXORPS Y3, Y3, Y3; \
+	BROADCAST_BYTES(0x0f, X15, Y15); \
+	BROADCAST_BYTES(0x30, X14, Y14); \
+	BROADCAST_BYTES(0x20, X13, Y13)
+
+// Q6K4_HEADER starts a Q6_K block of a four-row kernel: its scales as words
+// in Y12 (as in dotQ6KAVX2) and the integer lanes Y4-Y7 cleared.
+#define Q6K4_HEADER \
+	VMOVDQU 192(SI), X12; \
+	VPSHUFB q6KScaleOrder<>(SB), X12, X12; \
+	VPMOVSXBW X12, Y12; \
+	VPXOR Y4, Y4, Y4; \
+	VPXOR Y5, Y5, Y5; \
+	VPXOR Y6, Y6, Y6; \
+	VPXOR Y7, Y7, Y7
+
+// Q6K4_NEXT ends a Q6_K block of a four-row kernel: the integer lanes Y4-Y7
+// go into the accumulators, and SI and DI move on to the next blocks.
+#define Q6K4_NEXT \
+	LOAD_HALF(208, 0, X11); \
+	ACCUMULATE4(X11); \
+	ADDQ $210, SI; \
+	ADDQ $292, DI; \
+	DECQ CX
+
 // func dot4Q6KAVX2(w, x *byte, stride, nb int, out *float32, outStride int)
 TEXT ·dot4Q6KAVX2(SB), NOSPLIT, $0-48
 	MOVQ w+0(FP), SI
 	MOVQ x+8(FP), DI
 	MOVQ stride+16(FP), R11
 	MOVQ nb+24(FP), CX
-	LEAQ (R11)(R11*2), R12
-	VXORPS Y0, Y0, Y0
-	VXORPS Y1, Y1, Y1
-	VXORPS Y2, Y2, Y2
-	VXORPS Y3, Y3, Y3
-	BROADCAST_BYTES(0x0f, X15, Y15)
-	BROADCAST_BYTES(0x30, X14, Y14)
-	BROADCAST_BYTES(0x20, X13, Y13)
+	Q6K4_START
 	TESTQ CX, CX
 	JZ    q6k4Done
 
 q6k4Block:
-	VMOVDQU 192(SI), X12
-	VPSHUFB q6KScaleOrder<>(SB), X12, X12
-	VPMOVSXBW X12, Y12
-	VPXOR Y4, Y4, Y4
-	VPXOR Y5, Y5, Y5
-	VPXOR Y6, Y6, Y6
-	VPXOR Y7, Y7, Y7
+	Q6K4_HEADER
 	Q6K4_HALF(0)
 	Q6K4_HALF(1)
-	LOAD_HALF(208, 0, X11)
-	ACCUMULATE4(X11)
-	ADDQ $210, SI
-	ADDQ $292, DI
-	DECQ CX
+	Q6K4_NEXT
 	JNZ  q6k4Block
 
 q6k4Done:
-	SUM8_OF(Y0, X0)
-	SUM8_OF(Y1, X1)
-	SUM8_OF(Y2, X2)
-	SUM8_OF(Y3, X3)
+	SUMS4
+	MOVQ out+32(FP), AX
+	MOVQ outStride+40(FP), BX
+	SHLQ $2, BX
+	STORE4
+	VZEROUPPER
+	RET
+
+// Q6K_LEVELS_512 finishes in Z8 the levels of runs j and j+1 of the Q6_K
+// block at SI, as Q6K4_RUN does one run's: their low bits in Z8
+// (unmasked), their qh bytes at qh(SI) in both halves of Z11, shifted by SH
+// with the counts in Z.
+#define Q6K_LEVELS_512(qh, SH, Z) \
+	VPANDD Z15, Z8, Z8; \
+	VBROADCASTI64X4 qh(SI), Z11; \
+	SH Z, Z11, Z11; \
+	VPANDD Z14, Z11, Z11; \
+	VPORD Z11, Z8, Z8
+
+// Q6K4_ROW_512 adds to A the lanes of the levels in Z8 (minus 32, Z13)
+// times the quants at q8, with the scales Z9, using Z10 and Z11.
+#define Q6K4_ROW_512(q8, A) \
+	VPMADDUBSW q8, Z8, Z10; \
+	VPMADDUBSW q8, Z13, Z11; \
+	VPSUBW Z11, Z10, Z10; \
+	VPDPWSSD Z9, Z10, A
+
+// Q6K4_PAIR_512 adds the runs j and j+1 of the Q6_K block at SI to Z4-Z7,
+// the levels made by Q6K_LEVELS_512 and the scales from Z12.
+#define Q6K4_PAIR_512(qh, SH, Z, j) \
+	Q6K_LEVELS_512(qh, SH, Z); \
+	VPSHUFB kScaleShuffle<>+(32*j)(SB), Z12, Z9; \
+	Q6K4_ROW_512((4+32*j)(DI), Z4); \
+	Q6K4_ROW_512((4+32*j)(DI)(R11*1), Z5); \
+	Q6K4_ROW_512((4+32*j)(DI)(R11*2), Z6); \
+	Q6K4_ROW_512((4+32*j)(DI)(R12*1), Z7)
+
+// Q6K4_HALF_512 adds the runs 4h…4h+3 of the Q6_K block at SI to Z4-Z7.
+#define Q6K4_HALF_512(h) \
+	VMOVDQU64 (64*h)(SI), Z8; \
+	Q6K4_PAIR_512((128+32*h), VPSLLVW, Z16, (4*h)); \
+	VMOVDQU64 (64*h)(SI), Z8; \
+	VPSRLW $4, Z8, Z8; \
+	Q6K4_PAIR_512((128+32*h), VPSRLVW, Z17, (4*h+2))
+
+// Q6K_PAIR_512 adds the runs j and j+1 of the Q6_K block at SI to Z4, with
+// the scales from Z12: Q6K4_PAIR_512 for one row.
+#define Q6K_PAIR_512(qh, SH, Z, j) \
+	Q6K_LEVELS_512(qh, SH, Z); \
+	VPSHUFB kScaleShuffle<>+(32*j)(SB), Z12, Z9; \
+	Q6K4_ROW_512((4+32*j)(DI), Z4)
+
+// Q6K_HALF_512 adds the runs 4h…4h+3 of the Q6_K block at SI to Z4.
+#define Q6K_HALF_512(h) \
+	VMOVDQU64 (64*h)(SI), Z8; \
+	Q6K_PAIR_512((128+32*h), VPSLLVW, Z16, (4*h)); \
+	VMOVDQU64 (64*h)(SI), Z8; \
+	VPSRLW $4, Z8, Z8; \
+	Q6K_PAIR_512((128+32*h), VPSRLVW, Z17, (4*h+2))
+
+// Q6K_START_512 widens the masks Y13-Y15 of Q6K4_START to Z13-Z15 and sets
+// the shift counts that bring the high bits of runs 4h and 4h+1 to bits
+// 4-5 (left by 4 and 2) in Z16, those of runs 4h+2 and 4h+3 (right by 0 and
+// 2) in Z17. It uses AX and K1.
+#define Q6K_START_512 \
+	VPBROADCASTD X13, Z13; \
+	VPBROADCASTD X14, Z14; \
+	VPBROADCASTD X15, Z15; \
+	UPPER_WORDS_MASK; \
+	SHIFT_COUNTS(4, 2, Z16); \
+	SHIFT_COUNTS(0, 2, Z17)
+
+// func dotQ6KAVX512(w, x *byte, nb int) float32
+TEXT ·dotQ6KAVX512(SB), NOSPLIT, $0-28
+	MOVQ w+0(FP), SI
+	MOVQ x+8(FP), DI
+	MOVQ nb+16(FP), CX
+	Q6K4_START
+	Q6K_START_512
+	TESTQ CX, CX
+	JZ    q6kzDone
+
+q6kzBlock:
+	Q6K4_HEADER
+	VINSERTI64X4 $1, Y12, Z12, Z12
+	Q6K_HALF_512(0)
+	Q6K_HALF_512(1)
+	VEXTRACTI64X4 $1, Z4, Y10
+	VPADDD Y10, Y4, Y4
+	// d = yd·d
+	MOVWLZX 208(SI), AX
+	VMOVD AX, X2
+	VCVTPH2PS X2, X2
+	VMULSS (DI), X2, X2
+	VBROADCASTSS X2, Y3
+	VCVTDQ2PS Y4, Y4
+	VFMADD231PS Y4, Y3, Y0
+	ADDQ $210, SI
+	ADDQ $292, DI
+	DECQ CX
+	JNZ  q6kzBlock
+
+q6kzDone:
+	SUM8
+	VZEROUPPER
+	MOVSS X0, ret+24(FP)
+	RET
+
+// func dot4Q6KAVX512(w, x *byte, stride, nb int, out *float32, outStride int)
+TEXT ·dot4Q6KAVX512(SB), NOSPLIT, $0-48
+	MOVQ w+0(FP), SI
+	MOVQ x+8(FP), DI
+	MOVQ stride+16(FP), R11
+	MOVQ nb+24(FP), CX
+	Q6K4_START
+	Q6K_START_512
+	TESTQ CX, CX
+	JZ    q6k4zDone
+
+q6k4zBlock:
+	Q6K4_HEADER
+	VINSERTI64X4 $1, Y12, Z12, Z12
+	Q6K4_HALF_512(0)
+	Q6K4_HALF_512(1)
+	FOLD4_512
+	Q6K4_NEXT
+	JNZ  q6k4zBlock
+
+q6k4zDone:
+	SUMS4
 	MOVQ out+32(FP), AX
 	MOVQ outStride+40(FP), BX
 	SHLQ $2, BX

@@ -6,27 +6,47 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"strings"
 	"testing"
 	"unsafe"
 
 	"golang.org/x/sys/cpu"
 )
 
+// kernel1 and kernel4 are the signatures of the one-row and four-row
+// kernels.
+type (
+	kernel1 func(w, x *byte, nb int) float32
+	kernel4 func(w, x *byte, stride, nb int, out *float32, outStride int)
+)
+
 // kDotKernels pairs each format's assembly kernels, for one and four
-// activation rows, with its Go twin; asm4 is nil for a format without a
-// four-row kernel.
+// activation rows, in AVX2 and AVX-512, with its Go twin; a kernel the
+// format lacks is nil.
 var kDotKernels = []struct {
-	typ  Type
-	asm  func(w, x *byte, nb int) float32
-	asm4 func(w, x *byte, stride, nb int, out *float32, outStride int)
-	twin func(n int, w, x []byte) float32
+	typ      Type
+	asm      kernel1
+	asm512   kernel1
+	asm4     kernel4
+	asm4x512 kernel4
+	twin     func(n int, w, x []byte) float32
 }{
-	{Q2_K, dotQ2KAVX2, nil, vecDotQ2KGeneric},
-	{Q3_K, dotQ3KAVX2, nil, vecDotQ3KGeneric},
-	{Q4_K, dotQ4KAVX2, dot4Q4KAVX2, vecDotQ4KGeneric},
-	{Q5_K, dotQ5KAVX2, dot4Q5KAVX2, vecDotQ5KGeneric},
-	{Q6_K, dotQ6KAVX2, dot4Q6KAVX2, vecDotQ6KGeneric},
-	{IQ4_XS, dotIQ4XSAVX2, nil, vecDotIQ4XSGeneric},
+	{Q2_K, dotQ2KAVX2, nil, nil, nil, vecDotQ2KGeneric},
+	{Q3_K, dotQ3KAVX2, nil, nil, nil, vecDotQ3KGeneric},
+	{Q4_K, dotQ4KAVX2, dotQ4KAVX512, dot4Q4KAVX2, dot4Q4KAVX512, vecDotQ4KGeneric},
+	{Q5_K, dotQ5KAVX2, nil, dot4Q5KAVX2, dot4Q5KAVX512, vecDotQ5KGeneric},
+	{Q6_K, dotQ6KAVX2, dotQ6KAVX512, dot4Q6KAVX2, dot4Q6KAVX512, vecDotQ6KGeneric},
+	{IQ4_XS, dotIQ4XSAVX2, nil, nil, nil, vecDotIQ4XSGeneric},
+}
+
+// oneRowKernels lists k's one-row kernels to test, AVX-512 only where the
+// CPU has it.
+func oneRowKernels(asm, asm512 kernel1) map[string]kernel1 {
+	kernels := map[string]kernel1{"AVX2": asm}
+	if asm512 != nil && hasAVX512() {
+		kernels["AVX512"] = asm512
+	}
+	return kernels
 }
 
 // requireAVX2 skips tests of the assembly kernels on CPUs that lack them;
@@ -97,72 +117,94 @@ func randomQ8K(r *rand.Rand, nb int, lo, hi float64) []byte {
 
 func TestKDotAVX2MatchesGo(t *testing.T) {
 	requireAVX2(t)
-	r := rand.New(rand.NewPCG(21, 22))
 	for _, k := range kDotKernels {
-		t.Run(k.typ.String(), func(t *testing.T) {
-			for _, nb := range []int{0, 1, 2, 3, 8, 11} {
-				for trial := range 60 {
-					w, x := randomKWeights(t, r, k.typ, nb, trial), randomQ8K(r, nb, -20, 20)
-					if trial%4 == 3 {
-						// With subnormal weight scales, make the
-						// activation scales tiny too, down to
-						// subnormal, so that the products and the
-						// sums underflow.
-						for b := range nb {
-							d := math.Float32frombits(binary.LittleEndian.Uint32(x[b*q8KBytes:])) * 0x1p-80
-							binary.LittleEndian.PutUint32(x[b*q8KBytes:], math.Float32bits(d))
-						}
-					}
-					n := nb * qkK
-					got, want := k.asm(kBlocks(n, w, x, k.typ.TypeSize())), k.twin(n, w, x)
-					if !sameFloat(got, want) {
-						t.Fatalf("%d blocks, trial %d: assembly %g (%#x), Go %g (%#x)",
-							nb, trial, got, math.Float32bits(got), want, math.Float32bits(want))
-					}
-				}
-			}
-		})
+		for name, asm := range oneRowKernels(k.asm, k.asm512) {
+			t.Run(k.typ.String()+"/"+name, func(t *testing.T) {
+				testKDot(t, k.typ, asm, k.twin)
+			})
+		}
 	}
 }
 
-// TestKDot4AVX2MatchesGo checks that the four-row kernels give each row what
-// the Go twin gives it, for rows packed tightly and with gaps between them.
+// testKDot checks one one-row kernel against the Go twin.
+func testKDot(t *testing.T, typ Type, asm kernel1, twin func(n int, w, x []byte) float32) {
+	r := rand.New(rand.NewPCG(21, 22))
+	for _, nb := range []int{0, 1, 2, 3, 8, 11} {
+		for trial := range 60 {
+			w, x := randomKWeights(t, r, typ, nb, trial), randomQ8K(r, nb, -20, 20)
+			if trial%4 == 3 {
+				// With subnormal weight scales, make the
+				// activation scales tiny too, down to
+				// subnormal, so that the products and the
+				// sums underflow.
+				for b := range nb {
+					d := math.Float32frombits(binary.LittleEndian.Uint32(x[b*q8KBytes:])) * 0x1p-80
+					binary.LittleEndian.PutUint32(x[b*q8KBytes:], math.Float32bits(d))
+				}
+			}
+			n := nb * qkK
+			got, want := asm(kBlocks(n, w, x, typ.TypeSize())), twin(n, w, x)
+			if !sameFloat(got, want) {
+				t.Fatalf("%d blocks, trial %d: assembly %g (%#x), Go %g (%#x)",
+					nb, trial, got, math.Float32bits(got), want, math.Float32bits(want))
+			}
+		}
+	}
+}
+
+// TestKDot4AVX2MatchesGo checks that the four-row kernels, AVX2 and where
+// the CPU has it AVX-512, give each row what the Go twin gives it, for rows
+// packed tightly and with gaps between them.
 func TestKDot4AVX2MatchesGo(t *testing.T) {
 	requireAVX2(t)
-	r := rand.New(rand.NewPCG(23, 24))
 	for _, k := range kDotKernels {
 		if k.asm4 == nil {
 			continue
 		}
 		t.Run(k.typ.String(), func(t *testing.T) {
-			for _, nb := range []int{0, 1, 2, 5, 11} {
-				for trial := range 30 {
-					n, rowBytes := nb*qkK, nb*q8KBytes
-					stride := rowBytes + r.IntN(2)*(1+r.IntN(300))
-					w := randomKWeights(t, r, k.typ, nb, trial)
-					x := make([]byte, 3*stride+rowBytes)
-					for row := range 4 {
-						copy(x[row*stride:], randomQ8K(r, nb, -20, 20))
-					}
-					const outStride = 3
-					out := make([]float32, 3*outStride+1)
-					pw, _, _ := kBlocks(n, w, x, k.typ.TypeSize())
-					k.asm4(pw, unsafe.SliceData(x), stride, nb, &out[0], outStride)
-					for row := range 4 {
-						got, want := out[row*outStride], k.twin(n, w, x[row*stride:])
-						if !sameFloat(got, want) {
-							t.Fatalf("%d blocks, trial %d, row %d: assembly %g (%#x), Go %g (%#x)",
-								nb, trial, row, got, math.Float32bits(got), want, math.Float32bits(want))
-						}
-					}
-					for i, v := range out {
-						if i%outStride != 0 && v != 0 {
-							t.Fatalf("%d blocks, trial %d: wrote out[%d] = %g", nb, trial, i, v)
-						}
-					}
+			testKDot4(t, k.typ, k.asm4, k.twin)
+		})
+		if k.asm4x512 == nil {
+			continue
+		}
+		t.Run(k.typ.String()+"/AVX512", func(t *testing.T) {
+			if !hasAVX512() {
+				t.Skip("no AVX-512 with VNNI")
+			}
+			testKDot4(t, k.typ, k.asm4x512, k.twin)
+		})
+	}
+}
+
+// testKDot4 checks one four-row kernel against the Go twin.
+func testKDot4(t *testing.T, typ Type, asm4 kernel4, twin func(n int, w, x []byte) float32) {
+	r := rand.New(rand.NewPCG(23, 24))
+	for _, nb := range []int{0, 1, 2, 5, 11} {
+		for trial := range 30 {
+			n, rowBytes := nb*qkK, nb*q8KBytes
+			stride := rowBytes + r.IntN(2)*(1+r.IntN(300))
+			w := randomKWeights(t, r, typ, nb, trial)
+			x := make([]byte, 3*stride+rowBytes)
+			for row := range 4 {
+				copy(x[row*stride:], randomQ8K(r, nb, -20, 20))
+			}
+			const outStride = 3
+			out := make([]float32, 3*outStride+1)
+			pw, _, _ := kBlocks(n, w, x, typ.TypeSize())
+			asm4(pw, unsafe.SliceData(x), stride, nb, &out[0], outStride)
+			for row := range 4 {
+				got, want := out[row*outStride], twin(n, w, x[row*stride:])
+				if !sameFloat(got, want) {
+					t.Fatalf("%d blocks, trial %d, row %d: assembly %g (%#x), Go %g (%#x)",
+						nb, trial, row, got, math.Float32bits(got), want, math.Float32bits(want))
 				}
 			}
-		})
+			for i, v := range out {
+				if i%outStride != 0 && v != 0 {
+					t.Fatalf("%d blocks, trial %d: wrote out[%d] = %g", nb, trial, i, v)
+				}
+			}
+		}
 	}
 }
 
@@ -193,18 +235,20 @@ func TestKDotAVX2Extremes(t *testing.T) {
 						binary.LittleEndian.PutUint16(y[q8KBsums+2*j:], uint16(16*int16(q)))
 					}
 				}
-				got, want := k.asm(kBlocks(2*qkK, w, x, k.typ.TypeSize())), k.twin(2*qkK, w, x)
-				if !sameFloat(got, want) {
-					t.Errorf("%s bytes %#x, quants %d: assembly %g, Go %g", k.typ, wb, q, got, want)
+				want := k.twin(2*qkK, w, x)
+				for name, asm := range oneRowKernels(k.asm, k.asm512) {
+					if got := asm(kBlocks(2*qkK, w, x, k.typ.TypeSize())); !sameFloat(got, want) {
+						t.Errorf("%s %s bytes %#x, quants %d: assembly %g, Go %g", k.typ, name, wb, q, got, want)
+					}
 				}
 			}
 		}
 	}
 }
 
-// BenchmarkKDot compares each kernel with its Go twin on a row of 4096
-// values; the four-row kernel (x4) multiplies the row by four activation
-// rows per op.
+// BenchmarkKDot compares each kernel, AVX2 and AVX-512 where the CPU has
+// it, with its Go twin on a row of 4096 values; the four-row kernels (x4)
+// multiply the row by four activation rows per op.
 func BenchmarkKDot(b *testing.B) {
 	requireAVX2(b)
 	const n = 4096
@@ -219,21 +263,25 @@ func BenchmarkKDot(b *testing.B) {
 				sink += k.twin(n, w, x)
 			}
 		})
-		b.Run(k.typ.String()+"/avx2", func(b *testing.B) {
-			b.SetBytes(int64(len(w)))
-			for b.Loop() {
-				sink += k.asm(kBlocks(n, w, x, k.typ.TypeSize()))
-			}
-		})
-		if k.asm4 == nil {
-			continue
+		for name, asm := range oneRowKernels(k.asm, k.asm512) {
+			b.Run(k.typ.String()+"/"+strings.ToLower(name), func(b *testing.B) {
+				b.SetBytes(int64(len(w)))
+				for b.Loop() {
+					sink += asm(kBlocks(n, w, x, k.typ.TypeSize()))
+				}
+			})
 		}
-		b.Run(k.typ.String()+"/avx2x4", func(b *testing.B) {
-			b.SetBytes(int64(4 * len(w)))
-			for b.Loop() {
-				k.asm4(unsafe.SliceData(w), unsafe.SliceData(x4), len(x), n/qkK, &out[0], 1)
+		for name, asm4 := range map[string]kernel4{"avx2x4": k.asm4, "avx512x4": k.asm4x512} {
+			if asm4 == nil || name == "avx512x4" && !hasAVX512() {
+				continue
 			}
-		})
+			b.Run(k.typ.String()+"/"+name, func(b *testing.B) {
+				b.SetBytes(int64(4 * len(w)))
+				for b.Loop() {
+					asm4(unsafe.SliceData(w), unsafe.SliceData(x4), len(x), n/qkK, &out[0], 1)
+				}
+			})
+		}
 		sink += out[0]
 		_ = fmt.Sprint(sink)
 	}

@@ -5,11 +5,12 @@ import (
 	"testing"
 )
 
-// TestTileQ8_0MatchesVecDot checks the tile kernel, in assembly where the
-// CPU has it and in Go, against vecDotQ8_0Generic product by product, with
+// TestTileQ8_0MatchesVecDot checks the tile kernel, in AVX2 and AVX-512
+// where the CPU has them and in Go, against vecDotQ8_0Generic product by product, with
 // weight rows packed tightly or apart, quants at the extremes (-128
 // included), and that it writes only its ten results.
 func TestTileQ8_0MatchesVecDot(t *testing.T) {
+	defer func(old bool) { useAVX512 = old }(useAVX512)
 	r := rand.New(rand.NewPCG(41, 42))
 	pool := NewPool(2)
 	defer pool.Close()
@@ -33,7 +34,11 @@ func TestTileQ8_0MatchesVecDot(t *testing.T) {
 			for _, kernel := range []struct {
 				name string
 				tile func(w []byte, wStride int, s *q8Split, first int, out []float32, outStride int)
-			}{{"tileQ8_0", tileQ8_0}, {"tileQ8_0Generic", tileQ8_0Generic}} {
+			}{{"tileQ8_0", tileQ8_0}, {"tileQ8_0/AVX512", tileQ8_0}, {"tileQ8_0Generic", tileQ8_0Generic}} {
+				if kernel.name == "tileQ8_0/AVX512" && !hasAVX512() {
+					continue
+				}
+				useAVX512 = kernel.name == "tileQ8_0/AVX512"
 				buf := make([]float32, pad+(q8TileCols-1)*outStride+q8TileRows+pad)
 				for i := range buf {
 					buf[i] = -7
