@@ -10,6 +10,9 @@ func dotRowsQ4KAVX512(w *byte, rowBytes, rows int, x *byte, nb int, out *float32
 func dotRowsQ5KAVX2(w *byte, rowBytes, rows int, x *byte, nb int, out *float32)
 
 //go:noescape
+func dotRowsQ5KAVX512(w *byte, rowBytes, rows int, x *byte, nb int, out *float32)
+
+//go:noescape
 func dotRowsQ6KAVX2(w *byte, rowBytes, rows int, x *byte, nb int, out *float32)
 
 //go:noescape
@@ -23,7 +26,7 @@ func vecDotRowsQ4K(n int, w []byte, rowBytes, rows int, x []byte, out []float32)
 }
 
 func vecDotRowsQ5K(n int, w []byte, rowBytes, rows int, x []byte, out []float32) {
-	kRows(dotRowsQ5KAVX2, vecDotQ5KGeneric, q5KBytes, n, w, rowBytes, rows, x, out)
+	kRows(rowsKernel(dotRowsQ5KAVX2, dotRowsQ5KAVX512), vecDotQ5KGeneric, q5KBytes, n, w, rowBytes, rows, x, out)
 }
 
 func vecDotRowsQ6K(n int, w []byte, rowBytes, rows int, x []byte, out []float32) {

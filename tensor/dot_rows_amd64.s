@@ -61,6 +61,10 @@ TEXT ·dotRowsQ4KAVX512(SB), NOSPLIT, $56-48
 TEXT ·dotRowsQ5KAVX2(SB), NOSPLIT, $56-48
 	DOT_ROWS(·dotQ5KAVX2, NOTHING)
 
+// func dotRowsQ5KAVX512(w *byte, rowBytes, rows int, x *byte, nb int, out *float32)
+TEXT ·dotRowsQ5KAVX512(SB), NOSPLIT, $56-48
+	DOT_ROWS(·dotQ5KAVX512, NOTHING)
+
 // func dotRowsQ6KAVX2(w *byte, rowBytes, rows int, x *byte, nb int, out *float32)
 TEXT ·dotRowsQ6KAVX2(SB), NOSPLIT, $56-48
 	DOT_ROWS(·dotQ6KAVX2, NOTHING)

@@ -24,6 +24,9 @@ func dotQ4KAVX512(w, x *byte, nb int) float32
 func dotQ5KAVX2(w, x *byte, nb int) float32
 
 //go:noescape
+func dotQ5KAVX512(w, x *byte, nb int) float32
+
+//go:noescape
 func dotQ6KAVX2(w, x *byte, nb int) float32
 
 //go:noescape
@@ -77,6 +80,9 @@ func vecDotQ4K(n int, w, x []byte) float32 {
 func vecDotQ5K(n int, w, x []byte) float32 {
 	if !useAVX2 {
 		return vecDotQ5KGeneric(n, w, x)
+	}
+	if useAVX512 {
+		return dotQ5KAVX512(kBlocks(n, w, x, q5KBytes))
 	}
 	return dotQ5KAVX2(kBlocks(n, w, x, q5KBytes))
 }

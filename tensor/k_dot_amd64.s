@@ -217,6 +217,28 @@ q4kDone:
 	RUN(Y9, (4+64*g)(DI), (2*g), Y11); \
 	RUN(Y10, (36+64*g)(DI), (2*g+1), Y7)
 
+// Q5K_HEADER starts a Q5_K block of a one-row kernel: SCALE_MIN_HEADER, and
+// the block's kMinSums, added up as (lane0+lane1) + (lane2+lane3), times
+// -yd·dmin added to X1.
+#define Q5K_HEADER \
+	SCALE_MIN_HEADER; \
+	VMOVSHDUP X2, X4; \
+	MIN_LANES; \
+	VPHADDD X6, X6, X6; \
+	VPHADDD X6, X6, X6; \
+	VCVTDQ2PS X6, X6; \
+	VFMADD231SS X6, X4, X1
+
+// Q5K_NEXT ends a Q5_K block of a one-row kernel: its integer lanes Y8
+// times yd·d go into the accumulator Y0, and SI and DI move on.
+#define Q5K_NEXT \
+	VBROADCASTSS X2, Y3; \
+	VCVTDQ2PS Y8, Y8; \
+	VFMADD231PS Y8, Y3, Y0; \
+	ADDQ $176, SI; \
+	ADDQ $292, DI; \
+	DECQ CX
+
 // func dotQ5KAVX2(w, x *byte, nb int) float32
 TEXT ·dotQ5KAVX2(SB), NOSPLIT, $0-28
 	MOVQ w+0(FP), SI
@@ -232,26 +254,14 @@ TEXT ·dotQ5KAVX2(SB), NOSPLIT, $0-28
 	JZ    q5kDone
 
 q5kBlock:
-	SCALE_MIN_HEADER
-	VMOVSHDUP X2, X4 // -yd·dmin
-	MIN_LANES
-	// (lane0+lane1) + (lane2+lane3)
-	VPHADDD X6, X6, X6
-	VPHADDD X6, X6, X6
-	VCVTDQ2PS X6, X6
-	VFMADD231SS X6, X4, X1
+	Q5K_HEADER
 	VMOVDQU 16(SI), Y12
 	VPXOR Y8, Y8, Y8
 	Q5K_GROUP(0, VPSLLW, 4, VPSLLW, 3)
 	Q5K_GROUP(1, VPSLLW, 2, VPSLLW, 1)
 	Q5K_GROUP(2, VPSLLW, 0, VPSRLW, 1)
 	Q5K_GROUP(3, VPSRLW, 2, VPSRLW, 3)
-	VBROADCASTSS X2, Y3 // yd·d
-	VCVTDQ2PS Y8, Y8
-	VFMADD231PS Y8, Y3, Y0
-	ADDQ $176, SI
-	ADDQ $292, DI
-	DECQ CX
+	Q5K_NEXT
 	JNZ  q5kBlock
 
 q5kDone:
@@ -771,17 +781,82 @@ q5k4Done:
 	VZEROUPPER
 	RET
 
-// Q5K4_GROUP_512 adds the runs 2g and 2g+1 of the Q5_K block at SI to
-// Z4-Z7: the nibbles of qs bytes 32g…32g+31, and the fifth bits from qh in
-// both halves of Z11, which SH by the counts in Z moves to bit 4.
-#define Q5K4_GROUP_512(g, SH, Z) \
-	NIBBLES_512((48+32*g), Z8); \
+// Q5K_LEVELS_512 sets L to the levels of runs 2g and 2g+1 of the Q5_K block
+// at SI: the nibbles of qs bytes 32g…32g+31, and the fifth bits from qh in
+// both halves of Z11, which SH by the counts in Z moves to bit 4 (Z14).
+#define Q5K_LEVELS_512(g, SH, Z, L) \
+	NIBBLES_512((48+32*g), L); \
 	VBROADCASTI64X4 16(SI), Z11; \
 	SH Z, Z11, Z11; \
 	VPANDD Z14, Z11, Z11; \
-	VPORD Z11, Z8, Z8; \
+	VPORD Z11, L, L
+
+// Q5K4_GROUP_512 adds the runs 2g and 2g+1 of the Q5_K block at SI to
+// Z4-Z7, with the scales of Z12 as Q4K4_GROUP_512 takes them.
+#define Q5K4_GROUP_512(g, SH, Z) \
+	Q5K_LEVELS_512(g, SH, Z, Z8); \
 	VPSHUFB kScaleShuffle<>+(64*g)(SB), Z12, Z9; \
 	ROWS4_512((4+64*g))
+
+// Q5K_GROUP_512 adds the runs 2g and 2g+1 of the Q5_K block at SI to Z8,
+// with the scales of Z5 as Q4K_GROUP_512 takes them, using Z9-Z11.
+#define Q5K_GROUP_512(g, SH, Z) \
+	Q5K_LEVELS_512(g, SH, Z, Z9); \
+	VPMADDUBSW (4+64*g)(DI), Z9, Z9; \
+	VPSHUFB kScaleShuffle<>+(64*g)(SB), Z5, Z10; \
+	VPDPWSSD Z10, Z9, Z8
+
+// Q5K_START_512 widens the masks Y14 and Y15 to Z14 and Z15 and sets K1 and
+// the shifts of Q5K_GROUP in Z16-Z19 (left by 4 and 3, left by 2 and 1,
+// right by 0 and 1, right by 2 and 3 for the groups 0 to 3), using AX.
+#define Q5K_START_512 \
+	VPBROADCASTD X14, Z14; \
+	VPBROADCASTD X15, Z15; \
+	UPPER_WORDS_MASK; \
+	SHIFT_COUNTS(4, 3, Z16); \
+	SHIFT_COUNTS(2, 1, Z17); \
+	SHIFT_COUNTS(0, 1, Z18); \
+	SHIFT_COUNTS(2, 3, Z19)
+
+// Q5K_GROUPS_512 runs G, a group macro, over the four groups of a block.
+#define Q5K_GROUPS_512(G) \
+	G(0, VPSLLVW, Z16); \
+	G(1, VPSLLVW, Z17); \
+	G(2, VPSRLVW, Z18); \
+	G(3, VPSRLVW, Z19)
+
+// func dotQ5KAVX512(w, x *byte, nb int) float32
+TEXT ·dotQ5KAVX512(SB), NOSPLIT, $0-28
+	MOVQ w+0(FP), SI
+	MOVQ x+8(FP), DI
+	MOVQ nb+16(FP), CX
+	VXORPS Y0, Y0, Y0 // acc
+	VXORPS X1, X1, X1 // summs
+	BROADCAST_BYTES(0x0f, X15, Y15)
+	BROADCAST_BYTES(0x10, X14, Y14)
+	Q5K_START_512
+	MOVQ $0x8000000000000000, AX
+	VMOVQ AX, X13
+	TESTQ CX, CX
+	JZ    q5kzDone
+
+q5kzBlock:
+	Q5K_HEADER
+	VINSERTI64X4 $1, Y5, Z5, Z5
+	VPXOR Y8, Y8, Y8
+	Q5K_GROUPS_512(Q5K_GROUP_512)
+	VEXTRACTI64X4 $1, Z8, Y9
+	VPADDD Y9, Y8, Y8
+	Q5K_NEXT
+	JNZ  q5kzBlock
+
+q5kzDone:
+	SUM8
+	VADDSS X1, X0, X0
+	VZEROUPPER
+	MOVSS X0, ret+24(FP)
+	RET
+
 
 // func dot4Q5KAVX512(w, x *byte, stride, nb int, out *float32, outStride int)
 TEXT ·dot4Q5KAVX512(SB), NOSPLIT, $0-48
@@ -790,25 +865,14 @@ TEXT ·dot4Q5KAVX512(SB), NOSPLIT, $0-48
 	MOVQ stride+16(FP), R11
 	MOVQ nb+24(FP), CX
 	Q5K4_START
-	VPBROADCASTD X14, Z14
-	VPBROADCASTD X15, Z15
-	UPPER_WORDS_MASK
-	// The shifts of Q5K_GROUP: left by 4 and 3, left by 2 and 1, right by
-	// 0 and 1, right by 2 and 3 for the groups 0 to 3.
-	SHIFT_COUNTS(4, 3, Z16)
-	SHIFT_COUNTS(2, 1, Z17)
-	SHIFT_COUNTS(0, 1, Z18)
-	SHIFT_COUNTS(2, 3, Z19)
+	Q5K_START_512
 	TESTQ CX, CX
 	JZ    q5k4zDone
 
 q5k4zBlock:
 	Q5K4_HEADER
 	VINSERTI64X4 $1, Y12, Z12, Z12
-	Q5K4_GROUP_512(0, VPSLLVW, Z16)
-	Q5K4_GROUP_512(1, VPSLLVW, Z17)
-	Q5K4_GROUP_512(2, VPSRLVW, Z18)
-	Q5K4_GROUP_512(3, VPSRLVW, Z19)
+	Q5K_GROUPS_512(Q5K4_GROUP_512)
 	FOLD4_512
 	Q5K4_NEXT
 	JNZ  q5k4zBlock
