@@ -7,6 +7,6 @@ package tensor
 var useAVX2 = cpuHasAVX2()
 
 // useAVX512 selects the 512-bit kernels where there are some (Q4_K, Q5_K
-// and Q6_K, and the Q8_0 tile), each bit-identical to its AVX2 kernel and Go
-// twin.
+// and Q6_K, the Q8_0 tile, attention's F16 products), each bit-identical to
+// its AVX2 kernel and Go twin.
 var useAVX512 = cpuHasAVX512()

@@ -15,6 +15,9 @@ func dotF16BatchAVX2(x, y *uint16, n int) float32
 func dotF16BatchRowsAVX2(x *uint16, stride int, y *float32, n, rows int, scale float32, out *float32)
 
 //go:noescape
+func dotF16BatchRowsAVX512(x *uint16, stride int, y *float32, n, rows int, scale float32, out *float32)
+
+//go:noescape
 func encodeF16AVX2(dst *uint16, src *float32, n int)
 
 //go:noescape
@@ -40,7 +43,11 @@ func dotF16BatchRows(x []uint16, stride int, y []float32, scale float32, out []f
 		dotF16BatchRowsGeneric(x, stride, y, scale, out)
 		return
 	}
-	dotF16BatchRowsAVX2(&x[0], stride, &y[0], len(y), len(out), scale, &out[0])
+	kernel := dotF16BatchRowsAVX2
+	if useAVX512 {
+		kernel = dotF16BatchRowsAVX512
+	}
+	kernel(&x[0], stride, &y[0], len(y), len(out), scale, &out[0])
 }
 
 // encodeF16 converts len(src) values into dst.

@@ -223,81 +223,115 @@ decdone:
 	VMULSS X11, XLO, XLO; \
 	VMOVSS XLO, OFF(AX)
 
-// func dotF16BatchRowsAVX2(x *uint16, stride int, y *float32, n, rows int, scale float32, out *float32)
-//
-// The tiles scheme for each of rows rows of n halves, stride halves apart,
-// against the n floats at y, four rows at a time: each 16 floats of y are
-// loaded once for the four. Y(2k) and Y(2k+1) are row k's register.
-TEXT ·dotF16BatchRowsAVX2(SB), NOSPLIT, $0-56
-	MOVQ   x+0(FP), SI
-	MOVQ   stride+8(FP), R8
-	SHLQ   $1, R8
-	MOVQ   rows+32(FP), BX
-	VBROADCASTSS scale+40(FP), X11
-	MOVQ   out+48(FP), AX
-
-rows4:
-	CMPQ BX, $4
-	JLT  rows1
-	VXORPS Y0, Y0, Y0
-	VXORPS Y1, Y1, Y1
-	VXORPS Y2, Y2, Y2
-	VXORPS Y3, Y3, Y3
-	VXORPS Y4, Y4, Y4
-	VXORPS Y5, Y5, Y5
-	VXORPS Y6, Y6, Y6
-	VXORPS Y7, Y7, Y7
-	MOVQ y+16(FP), DI
-	MOVQ n+24(FP), CX
-	MOVQ SI, DX
-	LEAQ (SI)(R8*2), R10
-
-rows4loop:
-	VMOVUPS (DI), Y12
-	VMOVUPS 32(DI), Y13
-	FMA16_ROW((DX), 16(DX), Y0, Y1)
-	FMA16_ROW((DX)(R8*1), 16(DX)(R8*1), Y2, Y3)
-	FMA16_ROW((R10), 16(R10), Y4, Y5)
-	FMA16_ROW((R10)(R8*1), 16(R10)(R8*1), Y6, Y7)
-	ADDQ $64, DI
-	ADDQ $32, DX
-	ADDQ $32, R10
-	SUBQ $16, CX
-	JNZ  rows4loop
-
-	STORE_ROW(Y0, Y1, X0, 0)
-	STORE_ROW(Y2, Y3, X2, 4)
-	STORE_ROW(Y4, Y5, X4, 8)
-	STORE_ROW(Y6, Y7, X6, 12)
-	ADDQ $16, AX
-	LEAQ (SI)(R8*4), SI
-	SUBQ $4, BX
-	JMP  rows4
-
-rows1:
-	TESTQ BX, BX
-	JZ    rowsdone
-	VXORPS Y0, Y0, Y0
-	VXORPS Y1, Y1, Y1
-	MOVQ y+16(FP), DI
-	MOVQ n+24(FP), CX
-	MOVQ SI, DX
-
-rows1loop:
-	VMOVUPS (DI), Y12
-	VMOVUPS 32(DI), Y13
-	FMA16_ROW((DX), 16(DX), Y0, Y1)
-	ADDQ $64, DI
-	ADDQ $32, DX
-	SUBQ $16, CX
-	JNZ  rows1loop
-
-	STORE_ROW(Y0, Y1, X0, 0)
-	ADDQ $4, AX
-	ADDQ R8, SI
-	DECQ BX
-	JMP  rows1
-
-rowsdone:
-	VZEROUPPER
+// BATCH_ROWS is the body of the DotF16BatchRows kernels: the tiles scheme
+// for each of rows rows of n halves, stride halves apart, against the n
+// floats at y, four rows at a time, each 16 floats of y loaded once for the
+// four. The arguments are in SI (x), R8 (stride), R11 (y), R12 (n), BX
+// (rows), X11 (scale) and AX (out). The rows' halves are at (DX), (DX)(R8*1), (R10) and (R10)(R8*1),
+// the floats at (DI), and results go to (AX).
+// ZERO4, ROWS4 and STORE4 clear the four rows' registers, add 16 products
+// to each and store their sums; ZERO1, ROW1 and STORE1 do so for one row,
+// and LOAD_Y loads 16 floats.
+#define BATCH_ROWS(LOAD_Y, ZERO4, ROWS4, STORE4, ZERO1, ROW1, STORE1) \
+	SHLQ   $1, R8; \
+rows4: \
+	CMPQ BX, $4; \
+	JLT  rows1; \
+	ZERO4; \
+	MOVQ R11, DI; \
+	MOVQ R12, CX; \
+	MOVQ SI, DX; \
+	LEAQ (SI)(R8*2), R10; \
+rows4loop: \
+	LOAD_Y; \
+	ROWS4; \
+	ADDQ $64, DI; \
+	ADDQ $32, DX; \
+	ADDQ $32, R10; \
+	SUBQ $16, CX; \
+	JNZ  rows4loop; \
+	STORE4; \
+	ADDQ $16, AX; \
+	LEAQ (SI)(R8*4), SI; \
+	SUBQ $4, BX; \
+	JMP  rows4; \
+rows1: \
+	TESTQ BX, BX; \
+	JZ    rowsdone; \
+	ZERO1; \
+	MOVQ R11, DI; \
+	MOVQ R12, CX; \
+	MOVQ SI, DX; \
+rows1loop: \
+	LOAD_Y; \
+	ROW1; \
+	ADDQ $64, DI; \
+	ADDQ $32, DX; \
+	SUBQ $16, CX; \
+	JNZ  rows1loop; \
+	STORE1; \
+	ADDQ $4, AX; \
+	ADDQ R8, SI; \
+	DECQ BX; \
+	JMP  rows1; \
+rowsdone: \
+	VZEROUPPER; \
 	RET
+
+// In AVX2 row k's 16-lane register is Y(2k), Y(2k+1), and Y12 and Y13 hold
+// the floats.
+#define LOAD_Y_AVX2 VMOVUPS (DI), Y12; VMOVUPS 32(DI), Y13
+#define ZERO4_AVX2 \
+	VXORPS Y0, Y0, Y0; VXORPS Y1, Y1, Y1; VXORPS Y2, Y2, Y2; VXORPS Y3, Y3, Y3; \
+	VXORPS Y4, Y4, Y4; VXORPS Y5, Y5, Y5; VXORPS Y6, Y6, Y6; VXORPS Y7, Y7, Y7
+#define ROWS4_AVX2 \
+	FMA16_ROW((DX), 16(DX), Y0, Y1); \
+	FMA16_ROW((DX)(R8*1), 16(DX)(R8*1), Y2, Y3); \
+	FMA16_ROW((R10), 16(R10), Y4, Y5); \
+	FMA16_ROW((R10)(R8*1), 16(R10)(R8*1), Y6, Y7)
+#define STORE4_AVX2 \
+	STORE_ROW(Y0, Y1, X0, 0); STORE_ROW(Y2, Y3, X2, 4); \
+	STORE_ROW(Y4, Y5, X4, 8); STORE_ROW(Y6, Y7, X6, 12)
+#define ZERO1_AVX2 VXORPS Y0, Y0, Y0; VXORPS Y1, Y1, Y1
+#define ROW1_AVX2 FMA16_ROW((DX), 16(DX), Y0, Y1)
+#define STORE1_AVX2 STORE_ROW(Y0, Y1, X0, 0)
+
+// func dotF16BatchRowsAVX2(x *uint16, stride int, y *float32, n, rows int, scale float32, out *float32)
+TEXT ·dotF16BatchRowsAVX2(SB), NOSPLIT, $0-56
+	MOVQ x+0(FP), SI
+	MOVQ stride+8(FP), R8
+	MOVQ y+16(FP), R11
+	MOVQ n+24(FP), R12
+	MOVQ rows+32(FP), BX
+	VBROADCASTSS scale+40(FP), X11
+	MOVQ out+48(FP), AX
+	BATCH_ROWS(LOAD_Y_AVX2, ZERO4_AVX2, ROWS4_AVX2, STORE4_AVX2, ZERO1_AVX2, ROW1_AVX2, STORE1_AVX2)
+
+// In AVX-512 row k's 16-lane register is Z(k), and Z12 holds the floats.
+// Its halves are added as STORE_ROW adds Y(2k) and Y(2k+1).
+#define FMA16_ROW_512(A, Z) VCVTPH2PS A, Z14; VFMADD231PS Z12, Z14, Z
+#define STORE_ROW_512(Z, Y, X, OFF) VEXTRACTF64X4 $1, Z, Y15; STORE_ROW(Y, Y15, X, OFF)
+#define LOAD_Y_512 VMOVUPS (DI), Z12
+#define ZERO4_512 VXORPS Y0, Y0, Y0; VXORPS Y1, Y1, Y1; VXORPS Y2, Y2, Y2; VXORPS Y3, Y3, Y3
+#define ROWS4_512 \
+	FMA16_ROW_512((DX), Z0); \
+	FMA16_ROW_512((DX)(R8*1), Z1); \
+	FMA16_ROW_512((R10), Z2); \
+	FMA16_ROW_512((R10)(R8*1), Z3)
+#define STORE4_512 \
+	STORE_ROW_512(Z0, Y0, X0, 0); STORE_ROW_512(Z1, Y1, X1, 4); \
+	STORE_ROW_512(Z2, Y2, X2, 8); STORE_ROW_512(Z3, Y3, X3, 12)
+#define ZERO1_512 VXORPS Y0, Y0, Y0
+#define ROW1_512 FMA16_ROW_512((DX), Z0)
+#define STORE1_512 STORE_ROW_512(Z0, Y0, X0, 0)
+
+// func dotF16BatchRowsAVX512(x *uint16, stride int, y *float32, n, rows int, scale float32, out *float32)
+TEXT ·dotF16BatchRowsAVX512(SB), NOSPLIT, $0-56
+	MOVQ x+0(FP), SI
+	MOVQ stride+8(FP), R8
+	MOVQ y+16(FP), R11
+	MOVQ n+24(FP), R12
+	MOVQ rows+32(FP), BX
+	VBROADCASTSS scale+40(FP), X11
+	MOVQ out+48(FP), AX
+	BATCH_ROWS(LOAD_Y_512, ZERO4_512, ROWS4_512, STORE4_512, ZERO1_512, ROW1_512, STORE1_512)

@@ -5,11 +5,13 @@ import (
 	"testing"
 )
 
-// TestDotF16BatchRows checks DotF16BatchRows, in assembly where the CPU has
-// it and in Go, against DotF16Batch times the scale row by row: one to nine
-// rows, packed tightly or apart, halves of every kind (random bits give
-// infinities, NaNs and subnormals), and that it writes only its results.
+// TestDotF16BatchRows checks DotF16BatchRows, in AVX2 and AVX-512 where the
+// CPU has them and in Go, against DotF16Batch times the scale row by row:
+// one to nine rows, packed tightly or apart, halves of every kind (random
+// bits give infinities, NaNs and subnormals), and that it writes only its
+// results.
 func TestDotF16BatchRows(t *testing.T) {
+	defer func(old bool) { useAVX512 = old }(useAVX512)
 	r := rand.New(rand.NewPCG(45, 46))
 	for _, n := range []int{16, 32, 64, 128, 512} {
 		for trial := range 20 {
@@ -34,7 +36,11 @@ func TestDotF16BatchRows(t *testing.T) {
 			for _, kernel := range []struct {
 				name string
 				rows func(x []uint16, stride int, y []float32, scale float32, out []float32)
-			}{{"DotF16BatchRows", DotF16BatchRows}, {"dotF16BatchRowsGeneric", dotF16BatchRowsGeneric}} {
+			}{{"DotF16BatchRows", DotF16BatchRows}, {"DotF16BatchRows/AVX512", DotF16BatchRows}, {"dotF16BatchRowsGeneric", dotF16BatchRowsGeneric}} {
+				if kernel.name == "DotF16BatchRows/AVX512" && !hasAVX512() {
+					continue
+				}
+				useAVX512 = kernel.name == "DotF16BatchRows/AVX512"
 				out := make([]float32, rows+1)
 				out[rows] = -7
 				kernel.rows(x, stride, y, scale, out[:rows])

@@ -406,6 +406,23 @@ q6kDone:
 	SUM8_OF(Y2, X2); \
 	SUM8_OF(Y3, X3)
 
+// CLEAR_LANES4 clears the four rows' integer lanes Y4-Y7 (and so Z4-Z7).
+#define CLEAR_LANES4 \
+	VPXOR Y4, Y4, Y4; \
+	VPXOR Y5, Y5, Y5; \
+	VPXOR Y6, Y6, Y6; \
+	VPXOR Y7, Y7, Y7
+
+// K4_NEXT ends a block of a four-row kernel: the integer lanes Y4-Y7 times
+// the block's scale d (the half at off(SI)) go into the accumulators, and
+// SI and DI move on to the next blocks, the weights' size bytes on.
+#define K4_NEXT(off, size) \
+	LOAD_HALF(off, 0, X11); \
+	ACCUMULATE4(X11); \
+	ADDQ $size, SI; \
+	ADDQ $292, DI; \
+	DECQ CX
+
 // STORE4 writes the low floats of X0-X3 to the floats at AX, AX+BX,
 // AX+2·BX and AX+3·BX.
 #define STORE4 \
@@ -477,19 +494,8 @@ q6kDone:
 	VBROADCASTSS X9, Y9; \
 	PAIR_MINS((DI), 260(DI), (DI)(R11*1), 260(DI)(R11*1), Y13); \
 	PAIR_MINS((DI)(R11*2), 260(DI)(R11*2), (DI)(R12*1), 260(DI)(R12*1), Y14); \
-	VPXOR Y4, Y4, Y4; \
-	VPXOR Y5, Y5, Y5; \
-	VPXOR Y6, Y6, Y6; \
-	VPXOR Y7, Y7, Y7
+	CLEAR_LANES4
 
-// Q4K4_NEXT ends a Q4_K block of a four-row kernel: the integer lanes Y4-Y7
-// go into the accumulators, and SI and DI move on to the next blocks.
-#define Q4K4_NEXT \
-	LOAD_HALF(0, 0, X11); \
-	ACCUMULATE4(X11); \
-	ADDQ $144, SI; \
-	ADDQ $292, DI; \
-	DECQ CX
 
 // Q4K4_SUMS adds the min lanes to each row's sum, leaving them in X0-X3.
 #define Q4K4_SUMS \
@@ -513,7 +519,7 @@ q4k4Block:
 	Q4K4_GROUP(1)
 	Q4K4_GROUP(2)
 	Q4K4_GROUP(3)
-	Q4K4_NEXT
+	K4_NEXT(0, 144)
 	JNZ  q4k4Block
 
 q4k4Done:
@@ -658,7 +664,7 @@ q4k4zBlock:
 	Q4K4_GROUP_512(2)
 	Q4K4_GROUP_512(3)
 	FOLD4_512
-	Q4K4_NEXT
+	K4_NEXT(0, 144)
 	JNZ  q4k4zBlock
 
 q4k4zDone:
@@ -728,19 +734,8 @@ q4k4zDone:
 	VBROADCASTSS X6, X6; \
 	VMULPS X6, X5, X5; \
 	VFMADD231PS X4, X5, X13; \
-	VPXOR Y4, Y4, Y4; \
-	VPXOR Y5, Y5, Y5; \
-	VPXOR Y6, Y6, Y6; \
-	VPXOR Y7, Y7, Y7
+	CLEAR_LANES4
 
-// Q5K4_NEXT ends a Q5_K block of a four-row kernel: the integer lanes Y4-Y7
-// go into the accumulators, and SI and DI move on to the next blocks.
-#define Q5K4_NEXT \
-	LOAD_HALF(0, 0, X11); \
-	ACCUMULATE4(X11); \
-	ADDQ $176, SI; \
-	ADDQ $292, DI; \
-	DECQ CX
 
 // Q5K4_SUMS adds each row's min sum to its sum, leaving them in X0-X3.
 #define Q5K4_SUMS \
@@ -769,7 +764,7 @@ q5k4Block:
 	Q5K4_GROUP(1, VPSLLW, 2, VPSLLW, 1)
 	Q5K4_GROUP(2, VPSLLW, 0, VPSRLW, 1)
 	Q5K4_GROUP(3, VPSRLW, 2, VPSRLW, 3)
-	Q5K4_NEXT
+	K4_NEXT(0, 176)
 	JNZ  q5k4Block
 
 q5k4Done:
@@ -874,7 +869,7 @@ q5k4zBlock:
 	VINSERTI64X4 $1, Y12, Z12, Z12
 	Q5K_GROUPS_512(Q5K4_GROUP_512)
 	FOLD4_512
-	Q5K4_NEXT
+	K4_NEXT(0, 176)
 	JNZ  q5k4zBlock
 
 q5k4zDone:
@@ -943,19 +938,8 @@ q5k4zDone:
 	VMOVDQU 192(SI), X12; \
 	VPSHUFB q6KScaleOrder<>(SB), X12, X12; \
 	VPMOVSXBW X12, Y12; \
-	VPXOR Y4, Y4, Y4; \
-	VPXOR Y5, Y5, Y5; \
-	VPXOR Y6, Y6, Y6; \
-	VPXOR Y7, Y7, Y7
+	CLEAR_LANES4
 
-// Q6K4_NEXT ends a Q6_K block of a four-row kernel: the integer lanes Y4-Y7
-// go into the accumulators, and SI and DI move on to the next blocks.
-#define Q6K4_NEXT \
-	LOAD_HALF(208, 0, X11); \
-	ACCUMULATE4(X11); \
-	ADDQ $210, SI; \
-	ADDQ $292, DI; \
-	DECQ CX
 
 // func dot4Q6KAVX2(w, x *byte, stride, nb int, out *float32, outStride int)
 TEXT ·dot4Q6KAVX2(SB), NOSPLIT, $0-48
@@ -971,7 +955,7 @@ q6k4Block:
 	Q6K4_HEADER
 	Q6K4_HALF(0)
 	Q6K4_HALF(1)
-	Q6K4_NEXT
+	K4_NEXT(208, 210)
 	JNZ  q6k4Block
 
 q6k4Done:
@@ -1100,7 +1084,7 @@ q6k4zBlock:
 	Q6K4_HALF_512(0)
 	Q6K4_HALF_512(1)
 	FOLD4_512
-	Q6K4_NEXT
+	K4_NEXT(208, 210)
 	JNZ  q6k4zBlock
 
 q6k4zDone:
