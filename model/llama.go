@@ -121,8 +121,6 @@ func (m *llama) ForwardBatch(s *Session, seqs []Seq, want Output) ([]float32, er
 	v := s.floats(slotV, n*kvDim)
 	att := s.floats(slotAtt, n*qDim)
 	out := s.floats(slotOut, n*E)
-	gate := s.floats(slotGate, n*F)
-	up := s.floats(slotUp, n*F)
 
 	// Embedding: each token's row of token_embd.
 	for _, sq := range s.batch {
@@ -162,13 +160,20 @@ func (m *llama) ForwardBatch(s *Session, seqs []Seq, want Output) ([]float32, er
 		}
 		add(x[:rows*E], out[:rows*E])
 
-		// MLP: down(silu(gate(x)) * up(x)), added to the residual stream.
+		// MLP: down(silu(gate(x)) * up(x)), added to the residual stream,
+		// a slice of rows at a time (mlpSlice).
 		rmsNorm(normed, x, l.ffnNorm, rows, c.RMSEpsilon)
-		s.mul(l.gate, gate, normed, rows, E)
-		s.mul(l.up, up, normed, rows, E)
-		swiglu(gate[:rows*F], up[:rows*F])
-		s.mul(l.down, out, gate, rows, F)
-		add(x[:rows*E], out[:rows*E])
+		per := s.mlpSlice(rows, l.gate, l.up, l.down)
+		for lo := 0; lo < rows; lo += per {
+			hi := min(lo+per, rows)
+			m := hi - lo
+			gate, up := s.floats(slotGate, m*F), s.floats(slotUp, m*F)
+			s.mul(l.gate, gate, normed[lo*E:], m, E)
+			s.mul(l.up, up, normed[lo*E:], m, E)
+			swiglu(gate, up)
+			s.mul(l.down, out[lo*E:], gate, m, F)
+			add(x[lo*E:hi*E], out[lo*E:hi*E])
+		}
 	}
 	for _, sq := range s.batch {
 		sq.Cache.n += len(sq.Tokens)

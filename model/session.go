@@ -125,6 +125,29 @@ func (s *Session) mul(w *tensor.Matrix, out, x []float32, rows, cols int) {
 	}
 }
 
+// mlpRows is the most rows the MLP takes at a time (mlpSlice); a variable
+// so that a test can compare slices with whole batches.
+var mlpRows = 128
+
+// mlpSlice returns how many of the rows rows the MLP takes at a time, so
+// that its two buffers of FeedForward values a row hold mlpRows rows rather
+// than a whole batch (64 MiB for a 512-token prompt of an 8B model). A row's
+// results do not depend on which other rows share its product, except that
+// a float matrix takes other kernels for one row than for more: so the
+// slices are as even as can be, none a single row, and a batch of several
+// sequences whose float matrices go sequence by sequence (mul) goes whole.
+func (s *Session) mlpSlice(rows int, ws ...*tensor.Matrix) int {
+	slices := (rows + mlpRows - 1) / mlpRows
+	if len(s.batch) > 1 {
+		for _, w := range ws {
+			if !w.BatchInvariant() {
+				return rows
+			}
+		}
+	}
+	return (rows + slices - 1) / max(slices, 1)
+}
+
 // keepWanted moves the rows whose output is wanted (every row of a sequence
 // that asked for all, else its last) of x and y to the front, both rows of
 // width cols, and returns how many there are.
