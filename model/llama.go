@@ -161,17 +161,17 @@ func (m *llama) ForwardBatch(s *Session, seqs []Seq, want Output) ([]float32, er
 		add(x[:rows*E], out[:rows*E])
 
 		// MLP: down(silu(gate(x)) * up(x)), added to the residual stream,
-		// a slice of rows at a time (mlpSlice).
+		// a slice of rows at a time (mlpSlices).
 		rmsNorm(normed, x, l.ffnNorm, rows, c.RMSEpsilon)
-		per := s.mlpSlice(rows, l.gate, l.up, l.down)
-		for lo := 0; lo < rows; lo += per {
-			hi := min(lo+per, rows)
-			m := hi - lo
-			gate, up := s.floats(slotGate, m*F), s.floats(slotUp, m*F)
-			s.mul(l.gate, gate, normed[lo*E:], m, E)
-			s.mul(l.up, up, normed[lo*E:], m, E)
+		slices := s.mlpSlices(rows, l.gate, l.up, l.down)
+		for i := range slices {
+			lo, hi := sliceBounds(i, rows, slices)
+			k := hi - lo
+			gate, up := s.floats(slotGate, k*F), s.floats(slotUp, k*F)
+			s.mul(l.gate, gate, normed[lo*E:], k, E)
+			s.mul(l.up, up, normed[lo*E:], k, E)
 			swiglu(gate, up)
-			s.mul(l.down, out[lo*E:], gate, m, F)
+			s.mul(l.down, out[lo*E:], gate, k, F)
 			add(x[lo*E:hi*E], out[lo*E:hi*E])
 		}
 	}

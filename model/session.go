@@ -125,27 +125,34 @@ func (s *Session) mul(w *tensor.Matrix, out, x []float32, rows, cols int) {
 	}
 }
 
-// mlpRows is the most rows the MLP takes at a time (mlpSlice); a variable
+// mlpRows is the most rows the MLP takes at a time (mlpSlices); a variable
 // so that a test can compare slices with whole batches.
 var mlpRows = 128
 
-// mlpSlice returns how many of the rows rows the MLP takes at a time, so
-// that its two buffers of FeedForward values a row hold mlpRows rows rather
-// than a whole batch (64 MiB for a 512-token prompt of an 8B model). A row's
-// results do not depend on which other rows share its product, except that
-// a float matrix takes other kernels for one row than for more: so the
-// slices are as even as can be, none a single row, and a batch of several
-// sequences whose float matrices go sequence by sequence (mul) goes whole.
-func (s *Session) mlpSlice(rows int, ws ...*tensor.Matrix) int {
-	slices := (rows + mlpRows - 1) / mlpRows
+// mlpSlices returns how many slices the MLP cuts rows rows into (slice i
+// holds rows sliceBounds(i, rows, slices)), so that its two buffers of
+// FeedForward values a row hold mlpRows rows rather than a whole batch (64
+// MiB for a 512-token prompt of an 8B model). A row's results do not depend
+// on which other rows share its product, except that a matrix with a
+// batch kernel (float types, IQ4_NL) takes another kernel for one row than
+// for more: so the slices are even, none a single row, and a batch of
+// several sequences whose matrices go sequence by sequence (mul, which
+// counts rows from the batch's first) goes whole.
+func (s *Session) mlpSlices(rows int, ws ...*tensor.Matrix) int {
 	if len(s.batch) > 1 {
 		for _, w := range ws {
 			if !w.BatchInvariant() {
-				return rows
+				return 1
 			}
 		}
 	}
-	return (rows + slices - 1) / max(slices, 1)
+	return max(1, (rows+mlpRows-1)/mlpRows)
+}
+
+// sliceBounds returns the rows [lo, hi) of slice i when n rows are cut into
+// slices even slices.
+func sliceBounds(i, n, slices int) (lo, hi int) {
+	return i * n / slices, (i + 1) * n / slices
 }
 
 // keepWanted moves the rows whose output is wanted (every row of a sequence

@@ -225,36 +225,41 @@ decdone:
 
 // BATCH_ROWS is the body of the DotF16BatchRows kernels: the tiles scheme
 // for each of rows rows of n halves, stride halves apart, against the n
-// floats at y, four rows at a time, each 16 floats of y loaded once for the
-// four. The arguments are in SI (x), R8 (stride), R11 (y), R12 (n), BX
-// (rows), X11 (scale) and AX (out). The rows' halves are at (DX), (DX)(R8*1), (R10) and (R10)(R8*1),
-// the floats at (DI), and results go to (AX).
-// ZERO4, ROWS4 and STORE4 clear the four rows' registers, add 16 products
-// to each and store their sums; ZERO1, ROW1 and STORE1 do so for one row,
-// and LOAD_Y loads 16 floats.
-#define BATCH_ROWS(LOAD_Y, ZERO4, ROWS4, STORE4, ZERO1, ROW1, STORE1) \
+// floats at y, G (4 or 8) rows at a time, each 16 floats of y loaded once
+// for the G. The arguments are in SI (x), R8 (stride), R11 (y), R12 (n),
+// BX (rows), X11 (scale) and AX (out). Row k of a group has its halves at
+// (DX), (DX)(R8*1), (R10), (R10)(R8*1), (R9), (R9)(R8*1), (R13) and
+// (R13)(R8*1) for k = 0 to 7, the floats are at (DI), and results go to
+// (AX). ZEROG, ROWSG and STOREG clear the group's registers, add 16
+// products to each and store their sums; ZERO1, ROW1 and STORE1 do so for
+// one row, and LOAD_Y loads 16 floats.
+#define BATCH_ROWS(G, LOAD_Y, ZEROG, ROWSG, STOREG, ZERO1, ROW1, STORE1) \
 	SHLQ   $1, R8; \
-rows4: \
-	CMPQ BX, $4; \
+rowsG: \
+	CMPQ BX, $G; \
 	JLT  rows1; \
-	ZERO4; \
+	ZEROG; \
 	MOVQ R11, DI; \
 	MOVQ R12, CX; \
 	MOVQ SI, DX; \
 	LEAQ (SI)(R8*2), R10; \
-rows4loop: \
+	LEAQ (R10)(R8*2), R9; \
+	LEAQ (R9)(R8*2), R13; \
+rowsGloop: \
 	LOAD_Y; \
-	ROWS4; \
+	ROWSG; \
 	ADDQ $64, DI; \
 	ADDQ $32, DX; \
 	ADDQ $32, R10; \
+	ADDQ $32, R9; \
+	ADDQ $32, R13; \
 	SUBQ $16, CX; \
-	JNZ  rows4loop; \
-	STORE4; \
-	ADDQ $16, AX; \
-	LEAQ (SI)(R8*4), SI; \
-	SUBQ $4, BX; \
-	JMP  rows4; \
+	JNZ  rowsGloop; \
+	STOREG; \
+	ADDQ $(4*G), AX; \
+	LEAQ (SI)(R8*G), SI; \
+	SUBQ $G, BX; \
+	JMP  rowsG; \
 rows1: \
 	TESTQ BX, BX; \
 	JZ    rowsdone; \
@@ -305,22 +310,32 @@ TEXT ·dotF16BatchRowsAVX2(SB), NOSPLIT, $0-56
 	MOVQ rows+32(FP), BX
 	VBROADCASTSS scale+40(FP), X11
 	MOVQ out+48(FP), AX
-	BATCH_ROWS(LOAD_Y_AVX2, ZERO4_AVX2, ROWS4_AVX2, STORE4_AVX2, ZERO1_AVX2, ROW1_AVX2, STORE1_AVX2)
+	BATCH_ROWS(4, LOAD_Y_AVX2, ZERO4_AVX2, ROWS4_AVX2, STORE4_AVX2, ZERO1_AVX2, ROW1_AVX2, STORE1_AVX2)
 
 // In AVX-512 row k's 16-lane register is Z(k), and Z12 holds the floats.
-// Its halves are added as STORE_ROW adds Y(2k) and Y(2k+1).
+// Its halves are added as STORE_ROW adds Y(2k) and Y(2k+1). Eight rows at
+// a time keep eight chains of multiply-adds going, as AVX2's four rows of
+// two registers do.
 #define FMA16_ROW_512(A, Z) VCVTPH2PS A, Z14; VFMADD231PS Z12, Z14, Z
 #define STORE_ROW_512(Z, Y, X, OFF) VEXTRACTF64X4 $1, Z, Y15; STORE_ROW(Y, Y15, X, OFF)
 #define LOAD_Y_512 VMOVUPS (DI), Z12
-#define ZERO4_512 VXORPS Y0, Y0, Y0; VXORPS Y1, Y1, Y1; VXORPS Y2, Y2, Y2; VXORPS Y3, Y3, Y3
-#define ROWS4_512 \
+#define ZERO8_512 \
+	VXORPS Y0, Y0, Y0; VXORPS Y1, Y1, Y1; VXORPS Y2, Y2, Y2; VXORPS Y3, Y3, Y3; \
+	VXORPS Y4, Y4, Y4; VXORPS Y5, Y5, Y5; VXORPS Y6, Y6, Y6; VXORPS Y7, Y7, Y7
+#define ROWS8_512 \
 	FMA16_ROW_512((DX), Z0); \
 	FMA16_ROW_512((DX)(R8*1), Z1); \
 	FMA16_ROW_512((R10), Z2); \
-	FMA16_ROW_512((R10)(R8*1), Z3)
-#define STORE4_512 \
+	FMA16_ROW_512((R10)(R8*1), Z3); \
+	FMA16_ROW_512((R9), Z4); \
+	FMA16_ROW_512((R9)(R8*1), Z5); \
+	FMA16_ROW_512((R13), Z6); \
+	FMA16_ROW_512((R13)(R8*1), Z7)
+#define STORE8_512 \
 	STORE_ROW_512(Z0, Y0, X0, 0); STORE_ROW_512(Z1, Y1, X1, 4); \
-	STORE_ROW_512(Z2, Y2, X2, 8); STORE_ROW_512(Z3, Y3, X3, 12)
+	STORE_ROW_512(Z2, Y2, X2, 8); STORE_ROW_512(Z3, Y3, X3, 12); \
+	STORE_ROW_512(Z4, Y4, X4, 16); STORE_ROW_512(Z5, Y5, X5, 20); \
+	STORE_ROW_512(Z6, Y6, X6, 24); STORE_ROW_512(Z7, Y7, X7, 28)
 #define ZERO1_512 VXORPS Y0, Y0, Y0
 #define ROW1_512 FMA16_ROW_512((DX), Z0)
 #define STORE1_512 STORE_ROW_512(Z0, Y0, X0, 0)
@@ -334,4 +349,4 @@ TEXT ·dotF16BatchRowsAVX512(SB), NOSPLIT, $0-56
 	MOVQ rows+32(FP), BX
 	VBROADCASTSS scale+40(FP), X11
 	MOVQ out+48(FP), AX
-	BATCH_ROWS(LOAD_Y_512, ZERO4_512, ROWS4_512, STORE4_512, ZERO1_512, ROW1_512, STORE1_512)
+	BATCH_ROWS(8, LOAD_Y_512, ZERO8_512, ROWS8_512, STORE8_512, ZERO1_512, ROW1_512, STORE1_512)

@@ -496,7 +496,6 @@ q6kDone:
 	PAIR_MINS((DI)(R11*2), 260(DI)(R11*2), (DI)(R12*1), 260(DI)(R12*1), Y14); \
 	CLEAR_LANES4
 
-
 // Q4K4_SUMS adds the min lanes to each row's sum, leaving them in X0-X3.
 #define Q4K4_SUMS \
 	SUMS4; \
@@ -562,6 +561,27 @@ q4k4Done:
 	VEXTRACTI64X4 $1, Z7, Y10; \
 	VPADDD Y10, Y7, Y7
 
+// SHUFFLES_512 loads the scale shuffle masks of runs 2g and 2g+1, for g 0
+// to 3, into Z20-Z23, once a call: the table is only 32-byte aligned, so
+// each 512-bit load of it splits across two cache lines.
+#define SHUFFLES_512 \
+	VMOVDQU64 kScaleShuffle<>+0(SB), Z20; \
+	VMOVDQU64 kScaleShuffle<>+64(SB), Z21; \
+	VMOVDQU64 kScaleShuffle<>+128(SB), Z22; \
+	VMOVDQU64 kScaleShuffle<>+192(SB), Z23
+
+// CLEAR_HIGH_512 clears Z16-Z23, whose upper halves VZEROUPPER leaves as
+// they are.
+#define CLEAR_HIGH_512 \
+	VPXORD X16, X16, X16; \
+	VPXORD X17, X17, X17; \
+	VPXORD X18, X18, X18; \
+	VPXORD X19, X19, X19; \
+	VPXORD X20, X20, X20; \
+	VPXORD X21, X21, X21; \
+	VPXORD X22, X22, X22; \
+	VPXORD X23, X23, X23
+
 // UPPER_WORDS_MASK sets K1 to select the high sixteen words of a 512-bit
 // register, using AX.
 #define UPPER_WORDS_MASK \
@@ -586,19 +606,21 @@ q4k4Done:
 	VPANDD Z15, L, L
 
 // Q4K4_GROUP_512 adds the runs 2g and 2g+1 of the Q4_K block at SI (the
-// nibbles of qs bytes 32g…32g+31) to Z4-Z7. Z12 holds the scales in every 128-bit lane, so the two shuffle
-// masks for runs 2g and 2g+1, side by side, give each half its run's scale.
-#define Q4K4_GROUP_512(g) \
+// nibbles of qs bytes 32g…32g+31) to Z4-Z7. Z12 holds the scales in every
+// 128-bit lane, so M, the shuffle masks of the two runs side by side
+// (SHUFFLES_512), gives each half its run's scale.
+#define Q4K4_GROUP_512(g, M) \
 	NIBBLES_512((16+32*g), Z8); \
-	VPSHUFB kScaleShuffle<>+(64*g)(SB), Z12, Z9; \
+	VPSHUFB M, Z12, Z9; \
 	ROWS4_512((4+64*g))
 
 // Q4K_GROUP_512 adds the runs 2g and 2g+1 of the Q4_K block at SI to Z8,
-// with the scales Z5 (in every 128-bit lane), using Z9 and Z10.
-#define Q4K_GROUP_512(g) \
+// with the scales Z5 (in every 128-bit lane) and the masks M, using Z9 and
+// Z10.
+#define Q4K_GROUP_512(g, M) \
 	NIBBLES_512((16+32*g), Z9); \
 	VPMADDUBSW (4+64*g)(DI), Z9, Z9; \
-	VPSHUFB kScaleShuffle<>+(64*g)(SB), Z5, Z10; \
+	VPSHUFB M, Z5, Z10; \
 	VPDPWSSD Z10, Z9, Z8
 
 // func dotQ4KAVX512(w, x *byte, nb int) float32
@@ -606,6 +628,7 @@ TEXT ·dotQ4KAVX512(SB), NOSPLIT, $0-28
 	MOVQ w+0(FP), SI
 	MOVQ x+8(FP), DI
 	MOVQ nb+16(FP), CX
+	SHUFFLES_512
 	VXORPS Y0, Y0, Y0 // acc
 	VXORPS X1, X1, X1 // accMin
 	BROADCAST_BYTES(0x0f, X15, Y15)
@@ -624,10 +647,10 @@ q4kzBlock:
 	VFMADD231PS X6, X4, X1
 	VINSERTI64X4 $1, Y5, Z5, Z5
 	VPXOR Y8, Y8, Y8
-	Q4K_GROUP_512(0)
-	Q4K_GROUP_512(1)
-	Q4K_GROUP_512(2)
-	Q4K_GROUP_512(3)
+	Q4K_GROUP_512(0, Z20)
+	Q4K_GROUP_512(1, Z21)
+	Q4K_GROUP_512(2, Z22)
+	Q4K_GROUP_512(3, Z23)
 	VEXTRACTI64X4 $1, Z8, Y9
 	VPADDD Y9, Y8, Y8
 	VBROADCASTSS X2, Y3 // yd·d
@@ -640,6 +663,7 @@ q4kzBlock:
 
 q4kzDone:
 	Q4K_RESULT
+	CLEAR_HIGH_512
 	VZEROUPPER
 	MOVSS X0, ret+24(FP)
 	RET
@@ -650,6 +674,7 @@ TEXT ·dot4Q4KAVX512(SB), NOSPLIT, $0-48
 	MOVQ x+8(FP), DI
 	MOVQ stride+16(FP), R11
 	MOVQ nb+24(FP), CX
+	SHUFFLES_512
 	Q4K4_START
 	VPBROADCASTD X15, Z15
 	UPPER_WORDS_MASK
@@ -659,10 +684,10 @@ TEXT ·dot4Q4KAVX512(SB), NOSPLIT, $0-48
 q4k4zBlock:
 	Q4K4_HEADER
 	VINSERTI64X4 $1, Y12, Z12, Z12
-	Q4K4_GROUP_512(0)
-	Q4K4_GROUP_512(1)
-	Q4K4_GROUP_512(2)
-	Q4K4_GROUP_512(3)
+	Q4K4_GROUP_512(0, Z20)
+	Q4K4_GROUP_512(1, Z21)
+	Q4K4_GROUP_512(2, Z22)
+	Q4K4_GROUP_512(3, Z23)
 	FOLD4_512
 	K4_NEXT(0, 144)
 	JNZ  q4k4zBlock
@@ -673,6 +698,7 @@ q4k4zDone:
 	MOVQ outStride+40(FP), BX
 	SHLQ $2, BX
 	STORE4
+	CLEAR_HIGH_512
 	VZEROUPPER
 	RET
 
@@ -736,7 +762,6 @@ q4k4zDone:
 	VFMADD231PS X4, X5, X13; \
 	CLEAR_LANES4
 
-
 // Q5K4_SUMS adds each row's min sum to its sum, leaving them in X0-X3.
 #define Q5K4_SUMS \
 	SUMS4; \
@@ -787,18 +812,20 @@ q5k4Done:
 	VPORD Z11, L, L
 
 // Q5K4_GROUP_512 adds the runs 2g and 2g+1 of the Q5_K block at SI to
-// Z4-Z7, with the scales of Z12 as Q4K4_GROUP_512 takes them.
-#define Q5K4_GROUP_512(g, SH, Z) \
+// Z4-Z7, with the scales of Z12 and the masks M as Q4K4_GROUP_512 takes
+// them.
+#define Q5K4_GROUP_512(g, SH, Z, M) \
 	Q5K_LEVELS_512(g, SH, Z, Z8); \
-	VPSHUFB kScaleShuffle<>+(64*g)(SB), Z12, Z9; \
+	VPSHUFB M, Z12, Z9; \
 	ROWS4_512((4+64*g))
 
 // Q5K_GROUP_512 adds the runs 2g and 2g+1 of the Q5_K block at SI to Z8,
-// with the scales of Z5 as Q4K_GROUP_512 takes them, using Z9-Z11.
-#define Q5K_GROUP_512(g, SH, Z) \
+// with the scales of Z5 and the masks M as Q4K_GROUP_512 takes them, using
+// Z9-Z11.
+#define Q5K_GROUP_512(g, SH, Z, M) \
 	Q5K_LEVELS_512(g, SH, Z, Z9); \
 	VPMADDUBSW (4+64*g)(DI), Z9, Z9; \
-	VPSHUFB kScaleShuffle<>+(64*g)(SB), Z5, Z10; \
+	VPSHUFB M, Z5, Z10; \
 	VPDPWSSD Z10, Z9, Z8
 
 // Q5K_START_512 widens the masks Y14 and Y15 to Z14 and Z15 and sets K1 and
@@ -813,18 +840,20 @@ q5k4Done:
 	SHIFT_COUNTS(0, 1, Z18); \
 	SHIFT_COUNTS(2, 3, Z19)
 
-// Q5K_GROUPS_512 runs G, a group macro, over the four groups of a block.
+// Q5K_GROUPS_512 runs G, a group macro, over the four groups of a block,
+// with their shift counts (Q5K_START_512) and masks (SHUFFLES_512).
 #define Q5K_GROUPS_512(G) \
-	G(0, VPSLLVW, Z16); \
-	G(1, VPSLLVW, Z17); \
-	G(2, VPSRLVW, Z18); \
-	G(3, VPSRLVW, Z19)
+	G(0, VPSLLVW, Z16, Z20); \
+	G(1, VPSLLVW, Z17, Z21); \
+	G(2, VPSRLVW, Z18, Z22); \
+	G(3, VPSRLVW, Z19, Z23)
 
 // func dotQ5KAVX512(w, x *byte, nb int) float32
 TEXT ·dotQ5KAVX512(SB), NOSPLIT, $0-28
 	MOVQ w+0(FP), SI
 	MOVQ x+8(FP), DI
 	MOVQ nb+16(FP), CX
+	SHUFFLES_512
 	VXORPS Y0, Y0, Y0 // acc
 	VXORPS X1, X1, X1 // summs
 	BROADCAST_BYTES(0x0f, X15, Y15)
@@ -848,10 +877,10 @@ q5kzBlock:
 q5kzDone:
 	SUM8
 	VADDSS X1, X0, X0
+	CLEAR_HIGH_512
 	VZEROUPPER
 	MOVSS X0, ret+24(FP)
 	RET
-
 
 // func dot4Q5KAVX512(w, x *byte, stride, nb int, out *float32, outStride int)
 TEXT ·dot4Q5KAVX512(SB), NOSPLIT, $0-48
@@ -859,6 +888,7 @@ TEXT ·dot4Q5KAVX512(SB), NOSPLIT, $0-48
 	MOVQ x+8(FP), DI
 	MOVQ stride+16(FP), R11
 	MOVQ nb+24(FP), CX
+	SHUFFLES_512
 	Q5K4_START
 	Q5K_START_512
 	TESTQ CX, CX
@@ -878,6 +908,7 @@ q5k4zDone:
 	MOVQ outStride+40(FP), BX
 	SHLQ $2, BX
 	STORE4
+	CLEAR_HIGH_512
 	VZEROUPPER
 	RET
 // Q6K4_RUN adds run j of the Q6_K block at SI to Y4-Y7: L holds its low
@@ -920,9 +951,10 @@ q5k4zDone:
 	VPSRLW $4, Y8, Y8; \
 	Q6K4_RUN(Y8, (128+32*h), VPSRLW, 2, (4*h+3))
 
-// Q6K4_START sets up a four-row Q6_K kernel whose arguments are in SI, DI,
-// R11 and CX: R12, the rows' accumulators Y0-Y3 and the masks Y13-Y15.
-#define Q6K4_START \
+// Q6K_START sets up a Q6_K kernel whose arguments are in SI, DI, R11 and
+// CX: R12 (for four rows), the rows' accumulators Y0-Y3 and the masks
+// Y13-Y15.
+#define Q6K_START \
 	LEAQ (R11)(R11*2), R12; \
 	VXORPS Y0, Y0, Y0; \
 	VXORPS Y1, Y1, Y1; \
@@ -932,14 +964,13 @@ q5k4zDone:
 	BROADCAST_BYTES(0x30, X14, Y14); \
 	BROADCAST_BYTES(0x20, X13, Y13)
 
-// Q6K4_HEADER starts a Q6_K block of a four-row kernel: its scales as words
-// in Y12 (as in dotQ6KAVX2) and the integer lanes Y4-Y7 cleared.
-#define Q6K4_HEADER \
+// Q6K_HEADER starts a Q6_K block of a one- or four-row kernel: its scales
+// as words in Y12 (as in dotQ6KAVX2) and the integer lanes Y4-Y7 cleared.
+#define Q6K_HEADER \
 	VMOVDQU 192(SI), X12; \
 	VPSHUFB q6KScaleOrder<>(SB), X12, X12; \
 	VPMOVSXBW X12, Y12; \
 	CLEAR_LANES4
-
 
 // func dot4Q6KAVX2(w, x *byte, stride, nb int, out *float32, outStride int)
 TEXT ·dot4Q6KAVX2(SB), NOSPLIT, $0-48
@@ -947,12 +978,12 @@ TEXT ·dot4Q6KAVX2(SB), NOSPLIT, $0-48
 	MOVQ x+8(FP), DI
 	MOVQ stride+16(FP), R11
 	MOVQ nb+24(FP), CX
-	Q6K4_START
+	Q6K_START
 	TESTQ CX, CX
 	JZ    q6k4Done
 
 q6k4Block:
-	Q6K4_HEADER
+	Q6K_HEADER
 	Q6K4_HALF(0)
 	Q6K4_HALF(1)
 	K4_NEXT(208, 210)
@@ -987,39 +1018,42 @@ q6k4Done:
 	VPDPWSSD Z9, Z10, A
 
 // Q6K4_PAIR_512 adds the runs j and j+1 of the Q6_K block at SI to Z4-Z7,
-// the levels made by Q6K_LEVELS_512 and the scales from Z12.
-#define Q6K4_PAIR_512(qh, SH, Z, j) \
+// the levels made by Q6K_LEVELS_512 and the scales from Z12, picked by M,
+// the shuffle masks of runs j and j+1 (SHUFFLES_512).
+#define Q6K4_PAIR_512(qh, SH, Z, j, M) \
 	Q6K_LEVELS_512(qh, SH, Z); \
-	VPSHUFB kScaleShuffle<>+(32*j)(SB), Z12, Z9; \
+	VPSHUFB M, Z12, Z9; \
 	Q6K4_ROW_512((4+32*j)(DI), Z4); \
 	Q6K4_ROW_512((4+32*j)(DI)(R11*1), Z5); \
 	Q6K4_ROW_512((4+32*j)(DI)(R11*2), Z6); \
 	Q6K4_ROW_512((4+32*j)(DI)(R12*1), Z7)
 
-// Q6K4_HALF_512 adds the runs 4h…4h+3 of the Q6_K block at SI to Z4-Z7.
-#define Q6K4_HALF_512(h) \
+// Q6K4_HALF_512 adds the runs 4h…4h+3 of the Q6_K block at SI to Z4-Z7,
+// with the masks M0 (runs 4h and 4h+1) and M1 (4h+2 and 4h+3).
+#define Q6K4_HALF_512(h, M0, M1) \
 	VMOVDQU64 (64*h)(SI), Z8; \
-	Q6K4_PAIR_512((128+32*h), VPSLLVW, Z16, (4*h)); \
+	Q6K4_PAIR_512((128+32*h), VPSLLVW, Z16, (4*h), M0); \
 	VMOVDQU64 (64*h)(SI), Z8; \
 	VPSRLW $4, Z8, Z8; \
-	Q6K4_PAIR_512((128+32*h), VPSRLVW, Z17, (4*h+2))
+	Q6K4_PAIR_512((128+32*h), VPSRLVW, Z17, (4*h+2), M1)
 
 // Q6K_PAIR_512 adds the runs j and j+1 of the Q6_K block at SI to Z4, with
-// the scales from Z12: Q6K4_PAIR_512 for one row.
-#define Q6K_PAIR_512(qh, SH, Z, j) \
+// the scales from Z12 and the masks M: Q6K4_PAIR_512 for one row.
+#define Q6K_PAIR_512(qh, SH, Z, j, M) \
 	Q6K_LEVELS_512(qh, SH, Z); \
-	VPSHUFB kScaleShuffle<>+(32*j)(SB), Z12, Z9; \
+	VPSHUFB M, Z12, Z9; \
 	Q6K4_ROW_512((4+32*j)(DI), Z4)
 
-// Q6K_HALF_512 adds the runs 4h…4h+3 of the Q6_K block at SI to Z4.
-#define Q6K_HALF_512(h) \
+// Q6K_HALF_512 adds the runs 4h…4h+3 of the Q6_K block at SI to Z4, with
+// the masks M0 and M1 as Q6K4_HALF_512 takes them.
+#define Q6K_HALF_512(h, M0, M1) \
 	VMOVDQU64 (64*h)(SI), Z8; \
-	Q6K_PAIR_512((128+32*h), VPSLLVW, Z16, (4*h)); \
+	Q6K_PAIR_512((128+32*h), VPSLLVW, Z16, (4*h), M0); \
 	VMOVDQU64 (64*h)(SI), Z8; \
 	VPSRLW $4, Z8, Z8; \
-	Q6K_PAIR_512((128+32*h), VPSRLVW, Z17, (4*h+2))
+	Q6K_PAIR_512((128+32*h), VPSRLVW, Z17, (4*h+2), M1)
 
-// Q6K_START_512 widens the masks Y13-Y15 of Q6K4_START to Z13-Z15 and sets
+// Q6K_START_512 widens the masks Y13-Y15 of Q6K_START to Z13-Z15 and sets
 // the shift counts that bring the high bits of runs 4h and 4h+1 to bits
 // 4-5 (left by 4 and 2) in Z16, those of runs 4h+2 and 4h+3 (right by 0 and
 // 2) in Z17. It uses AX and K1.
@@ -1036,16 +1070,17 @@ TEXT ·dotQ6KAVX512(SB), NOSPLIT, $0-28
 	MOVQ w+0(FP), SI
 	MOVQ x+8(FP), DI
 	MOVQ nb+16(FP), CX
-	Q6K4_START
+	SHUFFLES_512
+	Q6K_START
 	Q6K_START_512
 	TESTQ CX, CX
 	JZ    q6kzDone
 
 q6kzBlock:
-	Q6K4_HEADER
+	Q6K_HEADER
 	VINSERTI64X4 $1, Y12, Z12, Z12
-	Q6K_HALF_512(0)
-	Q6K_HALF_512(1)
+	Q6K_HALF_512(0, Z20, Z21)
+	Q6K_HALF_512(1, Z22, Z23)
 	VEXTRACTI64X4 $1, Z4, Y10
 	VPADDD Y10, Y4, Y4
 	// d = yd·d
@@ -1063,6 +1098,7 @@ q6kzBlock:
 
 q6kzDone:
 	SUM8
+	CLEAR_HIGH_512
 	VZEROUPPER
 	MOVSS X0, ret+24(FP)
 	RET
@@ -1073,16 +1109,17 @@ TEXT ·dot4Q6KAVX512(SB), NOSPLIT, $0-48
 	MOVQ x+8(FP), DI
 	MOVQ stride+16(FP), R11
 	MOVQ nb+24(FP), CX
-	Q6K4_START
+	SHUFFLES_512
+	Q6K_START
 	Q6K_START_512
 	TESTQ CX, CX
 	JZ    q6k4zDone
 
 q6k4zBlock:
-	Q6K4_HEADER
+	Q6K_HEADER
 	VINSERTI64X4 $1, Y12, Z12, Z12
-	Q6K4_HALF_512(0)
-	Q6K4_HALF_512(1)
+	Q6K4_HALF_512(0, Z20, Z21)
+	Q6K4_HALF_512(1, Z22, Z23)
 	FOLD4_512
 	K4_NEXT(208, 210)
 	JNZ  q6k4zBlock
@@ -1093,6 +1130,7 @@ q6k4zDone:
 	MOVQ outStride+40(FP), BX
 	SHLQ $2, BX
 	STORE4
+	CLEAR_HIGH_512
 	VZEROUPPER
 	RET
 

@@ -11,6 +11,8 @@
 # and the tests run some hundred times slower than natively. It needs root
 # (for the initramfs's device nodes and apt), a C++ compiler, and
 # deb.debian.org. The work directory is $ZHI_EMU_DIR (/tmp/zhi-avx512emu).
+# The tests run with ZHI_REQUIRE_AVX512=1, so that the tensor package fails
+# rather than skips its AVX-512 tests should the emulated CPU lack it.
 # ZHI_EMU_SHARED names directories of ../shared to put in the initramfs
 # (where the tests find them), ZHI_EMU_ENV variables for the tests:
 #
@@ -63,7 +65,7 @@ TIMEOUT 0
 LABEL linux
   KERNEL vmlinuz
   INITRD initrd.gz
-  APPEND console=ttyS0,115200 quiet nokaslr mitigations=off tsc=reliable nowatchdog random.trust_cpu=on lsm=capability nolapic_timer nopku noxsaves noxsaveopt clearcpuid=aperfmperf,tsc_deadline_timer,xsaves,xsavec,xsaveopt,pku,ospke,umip,rdpid,fsrm,split_lock_detect,gfni,vaes,vpclmulqdq,sha_ni ${ZHI_EMU_ENV:-} rdinit=/init -- $*
+  APPEND console=ttyS0,115200 quiet nokaslr mitigations=off tsc=reliable nowatchdog random.trust_cpu=on lsm=capability nolapic_timer nopku noxsaves noxsaveopt clearcpuid=aperfmperf,tsc_deadline_timer,xsaves,xsavec,xsaveopt,pku,ospke,umip,rdpid,fsrm,split_lock_detect,gfni,vaes,vpclmulqdq,sha_ni ZHI_REQUIRE_AVX512=1 ${ZHI_EMU_ENV:-} rdinit=/init -- $*
 CFG
 mcopy -i disk.img vmlinuz initrd.gz syslinux.cfg ::
 
