@@ -13,8 +13,8 @@ import (
 // TestMLPSlicesMatchWholeBatch checks that a prompt longer than the MLP's
 // slice gives, bit for bit, the logits of the same prompt with the MLP
 // taking the whole batch at once: for float weights, whose kernels depend
-// on the number of rows, and for quantized ones. 257 rows make three
-// uneven slices.
+// on the number of rows, and for quantized ones. 257 rows make slices of
+// 85 and 86 rows.
 func TestMLPSlicesMatchWholeBatch(t *testing.T) {
 	for _, name := range []string{"tiny-llama-spm-f16.gguf", "tiny-llama-spm-q4_k_m.gguf"} {
 		t.Run(name, func(t *testing.T) {
