@@ -22,33 +22,24 @@ func dotRowsQ6KAVX512(w *byte, rowBytes, rows int, x *byte, nb int, out *float32
 func dotRowsQ8_0AVX2(w *byte, rowBytes, rows int, x *byte, nb int, out *float32) (exact bool)
 
 func vecDotRowsQ4K(n int, w []byte, rowBytes, rows int, x []byte, out []float32) {
-	kRows(rowsKernel(dotRowsQ4KAVX2, dotRowsQ4KAVX512), vecDotQ4KGeneric, q4KBytes, n, w, rowBytes, rows, x, out)
+	kRows(dotRowsQ4KAVX2, dotRowsQ4KAVX512, vecDotQ4KGeneric, q4KBytes, n, w, rowBytes, rows, x, out)
 }
 
 func vecDotRowsQ5K(n int, w []byte, rowBytes, rows int, x []byte, out []float32) {
-	kRows(rowsKernel(dotRowsQ5KAVX2, dotRowsQ5KAVX512), vecDotQ5KGeneric, q5KBytes, n, w, rowBytes, rows, x, out)
+	kRows(dotRowsQ5KAVX2, dotRowsQ5KAVX512, vecDotQ5KGeneric, q5KBytes, n, w, rowBytes, rows, x, out)
 }
 
 func vecDotRowsQ6K(n int, w []byte, rowBytes, rows int, x []byte, out []float32) {
-	kRows(rowsKernel(dotRowsQ6KAVX2, dotRowsQ6KAVX512), vecDotQ6KGeneric, q6KBytes, n, w, rowBytes, rows, x, out)
+	kRows(dotRowsQ6KAVX2, dotRowsQ6KAVX512, vecDotQ6KGeneric, q6KBytes, n, w, rowBytes, rows, x, out)
 }
 
 // kRowsAsm is the signature of the assembly loops over weight rows.
 type kRowsAsm func(w *byte, rowBytes, rows int, x *byte, nb int, out *float32)
 
-// rowsKernel returns the loop over the AVX-512 kernel where the CPU runs it,
-// otherwise the one over the AVX2 kernel.
-func rowsKernel(avx2, avx512 kRowsAsm) kRowsAsm {
-	if useAVX512 {
-		return avx512
-	}
-	return avx2
-}
-
-// kRows runs the assembly loop asm over rows weight rows of a K-quant with
-// blocks of size bytes, after checking that w, x and out hold them, or twin
-// row by row without AVX2.
-func kRows(asm kRowsAsm, twin func(n int, w, x []byte) float32,
+// kRows runs an assembly loop over rows weight rows of a K-quant with
+// blocks of size bytes, after checking that w, x and out hold them: avx512
+// where the CPU runs it, avx2 otherwise, or twin row by row without AVX2.
+func kRows(avx2, avx512 kRowsAsm, twin func(n int, w, x []byte) float32,
 	size, n int, w []byte, rowBytes, rows int, x []byte, out []float32) {
 	nb := n / qkK
 	if !useAVX2 || rows == 0 || nb == 0 {
@@ -58,6 +49,10 @@ func kRows(asm kRowsAsm, twin func(n int, w, x []byte) float32,
 	_ = w[(rows-1)*rowBytes+nb*size-1]
 	_ = x[nb*q8KBytes-1]
 	_ = out[rows-1]
+	asm := avx2
+	if useAVX512 {
+		asm = avx512
+	}
 	asm(&w[0], rowBytes, rows, &x[0], nb, &out[0])
 }
 

@@ -54,54 +54,47 @@ func dot4Q6KAVX2(w, x *byte, stride, nb int, out *float32, outStride int)
 func dot4Q6KAVX512(w, x *byte, stride, nb int, out *float32, outStride int)
 
 func vecDotQ2K(n int, w, x []byte) float32 {
-	if !useAVX2 {
-		return vecDotQ2KGeneric(n, w, x)
-	}
-	return dotQ2KAVX2(kBlocks(n, w, x, q2KBytes))
+	return kDot(dotQ2KAVX2, nil, vecDotQ2KGeneric, q2KBytes, n, w, x)
 }
 
 func vecDotQ3K(n int, w, x []byte) float32 {
-	if !useAVX2 {
-		return vecDotQ3KGeneric(n, w, x)
-	}
-	return dotQ3KAVX2(kBlocks(n, w, x, q3KBytes))
+	return kDot(dotQ3KAVX2, nil, vecDotQ3KGeneric, q3KBytes, n, w, x)
 }
 
 func vecDotQ4K(n int, w, x []byte) float32 {
-	if !useAVX2 {
-		return vecDotQ4KGeneric(n, w, x)
-	}
-	if useAVX512 {
-		return dotQ4KAVX512(kBlocks(n, w, x, q4KBytes))
-	}
-	return dotQ4KAVX2(kBlocks(n, w, x, q4KBytes))
+	return kDot(dotQ4KAVX2, dotQ4KAVX512, vecDotQ4KGeneric, q4KBytes, n, w, x)
 }
 
 func vecDotQ5K(n int, w, x []byte) float32 {
-	if !useAVX2 {
-		return vecDotQ5KGeneric(n, w, x)
-	}
-	if useAVX512 {
-		return dotQ5KAVX512(kBlocks(n, w, x, q5KBytes))
-	}
-	return dotQ5KAVX2(kBlocks(n, w, x, q5KBytes))
+	return kDot(dotQ5KAVX2, dotQ5KAVX512, vecDotQ5KGeneric, q5KBytes, n, w, x)
 }
 
 func vecDotQ6K(n int, w, x []byte) float32 {
-	if !useAVX2 {
-		return vecDotQ6KGeneric(n, w, x)
-	}
-	if useAVX512 {
-		return dotQ6KAVX512(kBlocks(n, w, x, q6KBytes))
-	}
-	return dotQ6KAVX2(kBlocks(n, w, x, q6KBytes))
+	return kDot(dotQ6KAVX2, dotQ6KAVX512, vecDotQ6KGeneric, q6KBytes, n, w, x)
 }
 
 func vecDotIQ4XS(n int, w, x []byte) float32 {
+	return kDot(dotIQ4XSAVX2, nil, vecDotIQ4XSGeneric, iq4xsBytes, n, w, x)
+}
+
+// kernel1 and kernel4 are the signatures of the one-row and four-row
+// assembly kernels.
+type (
+	kernel1 func(w, x *byte, nb int) float32
+	kernel4 func(w, x *byte, stride, nb int, out *float32, outStride int)
+)
+
+// kDot multiplies a weight row of n values in blocks of size bytes by its
+// Q8_K activations with avx512 where the CPU runs it (and there is one),
+// avx2 otherwise, or the Go twin without AVX2.
+func kDot(avx2, avx512 kernel1, twin func(n int, w, x []byte) float32, size, n int, w, x []byte) float32 {
 	if !useAVX2 {
-		return vecDotIQ4XSGeneric(n, w, x)
+		return twin(n, w, x)
 	}
-	return dotIQ4XSAVX2(kBlocks(n, w, x, iq4xsBytes))
+	if useAVX512 && avx512 != nil {
+		return avx512(kBlocks(n, w, x, size))
+	}
+	return avx2(kBlocks(n, w, x, size))
 }
 
 // kBlocks returns the addresses of a weight row of n values in blocks of
@@ -114,42 +107,30 @@ func kBlocks(n int, w, x []byte, size int) (pw, px *byte, nb int) {
 }
 
 func vecDot4Q4K(n int, w, x []byte, stride int, out []float32, outStride int) {
-	if !useAVX2 {
-		vecDot4Rows(vecDotQ4KGeneric, n, w, x, stride, out, outStride)
-		return
-	}
-	pw, px, nb := kBlocks4(n, w, x, stride, q4KBytes, out, outStride)
-	if useAVX512 {
-		dot4Q4KAVX512(pw, px, stride, nb, &out[0], outStride)
-		return
-	}
-	dot4Q4KAVX2(pw, px, stride, nb, &out[0], outStride)
+	kDot4(dot4Q4KAVX2, dot4Q4KAVX512, vecDotQ4KGeneric, q4KBytes, n, w, x, stride, out, outStride)
 }
 
 func vecDot4Q5K(n int, w, x []byte, stride int, out []float32, outStride int) {
-	if !useAVX2 {
-		vecDot4Rows(vecDotQ5KGeneric, n, w, x, stride, out, outStride)
-		return
-	}
-	pw, px, nb := kBlocks4(n, w, x, stride, q5KBytes, out, outStride)
-	if useAVX512 {
-		dot4Q5KAVX512(pw, px, stride, nb, &out[0], outStride)
-		return
-	}
-	dot4Q5KAVX2(pw, px, stride, nb, &out[0], outStride)
+	kDot4(dot4Q5KAVX2, dot4Q5KAVX512, vecDotQ5KGeneric, q5KBytes, n, w, x, stride, out, outStride)
 }
 
 func vecDot4Q6K(n int, w, x []byte, stride int, out []float32, outStride int) {
+	kDot4(dot4Q6KAVX2, dot4Q6KAVX512, vecDotQ6KGeneric, q6KBytes, n, w, x, stride, out, outStride)
+}
+
+// kDot4 is kDot for one weight row and four activation rows stride bytes
+// apart, whose results go outStride floats apart.
+func kDot4(avx2, avx512 kernel4, twin func(n int, w, x []byte) float32, size, n int, w, x []byte, stride int, out []float32, outStride int) {
 	if !useAVX2 {
-		vecDot4Rows(vecDotQ6KGeneric, n, w, x, stride, out, outStride)
+		vecDot4Rows(twin, n, w, x, stride, out, outStride)
 		return
 	}
-	pw, px, nb := kBlocks4(n, w, x, stride, q6KBytes, out, outStride)
+	pw, px, nb := kBlocks4(n, w, x, stride, size, out, outStride)
 	if useAVX512 {
-		dot4Q6KAVX512(pw, px, stride, nb, &out[0], outStride)
+		avx512(pw, px, stride, nb, &out[0], outStride)
 		return
 	}
-	dot4Q6KAVX2(pw, px, stride, nb, &out[0], outStride)
+	avx2(pw, px, stride, nb, &out[0], outStride)
 }
 
 // kBlocks4 is kBlocks for four activation rows stride bytes apart, which

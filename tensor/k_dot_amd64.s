@@ -152,6 +152,26 @@ GLOBL q6KScaleOrder<>(SB), RODATA|NOPTR, $16
 	VMOVSHDUP X0, X2; \
 	VADDSS X2, X0, X0
 
+// Q4K_HEADER starts a Q4_K block of a one-row kernel: SCALE_MIN_HEADER, and
+// the block's kMinSums times -yd·dmin added to the min lanes X1.
+#define Q4K_HEADER \
+	SCALE_MIN_HEADER; \
+	VPERMILPS $0x55, X2, X4; \
+	MIN_LANES; \
+	VCVTDQ2PS X6, X6; \
+	VFMADD231PS X6, X4, X1
+
+// K1_NEXT ends a Q4_K or Q5_K block of a one-row kernel: its integer lanes
+// Y8 times yd·d (X2) go into the accumulator Y0, and SI and DI move on to
+// the next blocks, the weights' size bytes on.
+#define K1_NEXT(size) \
+	VBROADCASTSS X2, Y3; \
+	VCVTDQ2PS Y8, Y8; \
+	VFMADD231PS Y8, Y3, Y0; \
+	ADDQ $size, SI; \
+	ADDQ $292, DI; \
+	DECQ CX
+
 // Q4K_RESULT leaves in X0 a one-row Q4_K kernel's result: sum8 of its
 // accumulator Y0 plus ((accMin0+accMin2) + (accMin1+accMin3)) of X1.
 #define Q4K_RESULT \
@@ -176,22 +196,13 @@ TEXT ·dotQ4KAVX2(SB), NOSPLIT, $0-28
 	JZ    q4kDone
 
 q4kBlock:
-	SCALE_MIN_HEADER
-	VPERMILPS $0x55, X2, X4 // -yd·dmin
-	MIN_LANES
-	VCVTDQ2PS X6, X6
-	VFMADD231PS X6, X4, X1
+	Q4K_HEADER
 	VPXOR Y8, Y8, Y8
 	Q4K_GROUP(0)
 	Q4K_GROUP(1)
 	Q4K_GROUP(2)
 	Q4K_GROUP(3)
-	VBROADCASTSS X2, Y3 // yd·d
-	VCVTDQ2PS Y8, Y8
-	VFMADD231PS Y8, Y3, Y0
-	ADDQ $144, SI
-	ADDQ $292, DI
-	DECQ CX
+	K1_NEXT(144)
 	JNZ  q4kBlock
 
 q4kDone:
@@ -229,16 +240,6 @@ q4kDone:
 	VCVTDQ2PS X6, X6; \
 	VFMADD231SS X6, X4, X1
 
-// Q5K_NEXT ends a Q5_K block of a one-row kernel: its integer lanes Y8
-// times yd·d go into the accumulator Y0, and SI and DI move on.
-#define Q5K_NEXT \
-	VBROADCASTSS X2, Y3; \
-	VCVTDQ2PS Y8, Y8; \
-	VFMADD231PS Y8, Y3, Y0; \
-	ADDQ $176, SI; \
-	ADDQ $292, DI; \
-	DECQ CX
-
 // func dotQ5KAVX2(w, x *byte, nb int) float32
 TEXT ·dotQ5KAVX2(SB), NOSPLIT, $0-28
 	MOVQ w+0(FP), SI
@@ -261,7 +262,7 @@ q5kBlock:
 	Q5K_GROUP(1, VPSLLW, 2, VPSLLW, 1)
 	Q5K_GROUP(2, VPSLLW, 0, VPSRLW, 1)
 	Q5K_GROUP(3, VPSRLW, 2, VPSRLW, 3)
-	Q5K_NEXT
+	K1_NEXT(176)
 	JNZ  q5kBlock
 
 q5kDone:
@@ -299,6 +300,20 @@ q5kDone:
 	Q6K_RUN(Y5, Y7, VPSRLW, 0, (4*h+2)); \
 	Q6K_RUN(Y6, Y7, VPSRLW, 2, (4*h+3))
 
+// Q6K1_NEXT ends a Q6_K block of a one-row kernel: its integer lanes L
+// times d = yd·d go into the accumulator Y0, and SI and DI move on.
+#define Q6K1_NEXT(L) \
+	MOVWLZX 208(SI), AX; \
+	VMOVD AX, X2; \
+	VCVTPH2PS X2, X2; \
+	VMULSS (DI), X2, X2; \
+	VBROADCASTSS X2, Y3; \
+	VCVTDQ2PS L, L; \
+	VFMADD231PS L, Y3, Y0; \
+	ADDQ $210, SI; \
+	ADDQ $292, DI; \
+	DECQ CX
+
 // func dotQ6KAVX2(w, x *byte, nb int) float32
 TEXT ·dotQ6KAVX2(SB), NOSPLIT, $0-28
 	MOVQ w+0(FP), SI
@@ -321,17 +336,7 @@ q6kBlock:
 	VPXOR Y8, Y8, Y8
 	Q6K_HALF(0)
 	Q6K_HALF(1)
-	// d = yd·d
-	MOVWLZX 208(SI), AX
-	VMOVD AX, X2
-	VCVTPH2PS X2, X2
-	VMULSS (DI), X2, X2
-	VBROADCASTSS X2, Y3
-	VCVTDQ2PS Y8, Y8
-	VFMADD231PS Y8, Y3, Y0
-	ADDQ $210, SI
-	ADDQ $292, DI
-	DECQ CX
+	Q6K1_NEXT(Y8)
 	JNZ  q6kBlock
 
 q6kDone:
@@ -552,14 +557,15 @@ q4k4Done:
 
 // FOLD4_512 adds the high half of each of Z4-Z7 to its low half, using Y10.
 #define FOLD4_512 \
-	VEXTRACTI64X4 $1, Z4, Y10; \
-	VPADDD Y10, Y4, Y4; \
-	VEXTRACTI64X4 $1, Z5, Y10; \
-	VPADDD Y10, Y5, Y5; \
-	VEXTRACTI64X4 $1, Z6, Y10; \
-	VPADDD Y10, Y6, Y6; \
-	VEXTRACTI64X4 $1, Z7, Y10; \
-	VPADDD Y10, Y7, Y7
+	FOLD_512(Z4, Y4, Y10); \
+	FOLD_512(Z5, Y5, Y10); \
+	FOLD_512(Z6, Y6, Y10); \
+	FOLD_512(Z7, Y7, Y10)
+
+// FOLD_512 adds the high half of Z (low half Y) to its low half, using T.
+#define FOLD_512(Z, Y, T) \
+	VEXTRACTI64X4 $1, Z, T; \
+	VPADDD T, Y, Y
 
 // SHUFFLES_512 loads the scale shuffle masks of runs 2g and 2g+1, for g 0
 // to 3, into Z20-Z23, once a call: the table is only 32-byte aligned, so
@@ -640,25 +646,15 @@ TEXT ·dotQ4KAVX512(SB), NOSPLIT, $0-28
 	JZ    q4kzDone
 
 q4kzBlock:
-	SCALE_MIN_HEADER
-	VPERMILPS $0x55, X2, X4 // -yd·dmin
-	MIN_LANES
-	VCVTDQ2PS X6, X6
-	VFMADD231PS X6, X4, X1
+	Q4K_HEADER
 	VINSERTI64X4 $1, Y5, Z5, Z5
 	VPXOR Y8, Y8, Y8
 	Q4K_GROUP_512(0, Z20)
 	Q4K_GROUP_512(1, Z21)
 	Q4K_GROUP_512(2, Z22)
 	Q4K_GROUP_512(3, Z23)
-	VEXTRACTI64X4 $1, Z8, Y9
-	VPADDD Y9, Y8, Y8
-	VBROADCASTSS X2, Y3 // yd·d
-	VCVTDQ2PS Y8, Y8
-	VFMADD231PS Y8, Y3, Y0
-	ADDQ $144, SI
-	ADDQ $292, DI
-	DECQ CX
+	FOLD_512(Z8, Y8, Y9)
+	K1_NEXT(144)
 	JNZ  q4kzBlock
 
 q4kzDone:
@@ -869,9 +865,8 @@ q5kzBlock:
 	VINSERTI64X4 $1, Y5, Z5, Z5
 	VPXOR Y8, Y8, Y8
 	Q5K_GROUPS_512(Q5K_GROUP_512)
-	VEXTRACTI64X4 $1, Z8, Y9
-	VPADDD Y9, Y8, Y8
-	Q5K_NEXT
+	FOLD_512(Z8, Y8, Y9)
+	K1_NEXT(176)
 	JNZ  q5kzBlock
 
 q5kzDone:
@@ -1081,19 +1076,8 @@ q6kzBlock:
 	VINSERTI64X4 $1, Y12, Z12, Z12
 	Q6K_HALF_512(0, Z20, Z21)
 	Q6K_HALF_512(1, Z22, Z23)
-	VEXTRACTI64X4 $1, Z4, Y10
-	VPADDD Y10, Y4, Y4
-	// d = yd·d
-	MOVWLZX 208(SI), AX
-	VMOVD AX, X2
-	VCVTPH2PS X2, X2
-	VMULSS (DI), X2, X2
-	VBROADCASTSS X2, Y3
-	VCVTDQ2PS Y4, Y4
-	VFMADD231PS Y4, Y3, Y0
-	ADDQ $210, SI
-	ADDQ $292, DI
-	DECQ CX
+	FOLD_512(Z4, Y4, Y10)
+	Q6K1_NEXT(Y4)
 	JNZ  q6kzBlock
 
 q6kzDone:

@@ -13,13 +13,6 @@ import (
 	"golang.org/x/sys/cpu"
 )
 
-// kernel1 and kernel4 are the signatures of the one-row and four-row
-// kernels.
-type (
-	kernel1 func(w, x *byte, nb int) float32
-	kernel4 func(w, x *byte, stride, nb int, out *float32, outStride int)
-)
-
 // kDotKernels pairs each format's assembly kernels, for one and four
 // activation rows, in AVX2 and AVX-512, with its Go twin; a kernel the
 // format lacks is nil.
