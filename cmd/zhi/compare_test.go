@@ -108,14 +108,16 @@ func TestCompare(t *testing.T) {
 
 // TestCompareTyped types the prompts: a blank line, a prompt judged a
 // tie, a prompt whose B answer is chosen, then the end of the input. The
-// system prompt goes with the recorded choice.
+// system prompt goes with the recorded choice. The seed is fixed: with a
+// new one each run, answer B at times matches the greedy answer A, and the
+// second prompt is skipped.
 func TestCompareTyped(t *testing.T) {
 	model := shared.Path(t, "reference", "tiny-llama3-q4_k_m.gguf")
 	prefs := filepath.Join(t.TempDir(), "new", "prefs.jsonl")
 	if err := os.Mkdir(filepath.Dir(prefs), 0o755); err != nil {
 		t.Fatal(err)
 	}
-	stdout, stderr := compare(t, "\nHello there\nt\nSecond prompt\nb\n", "-m", model, "-o", prefs, "-n", "6", "--system", "Be brief.", "--temp", "0", "--temp-b", "1", "-t", "2")
+	stdout, stderr := compare(t, "\nHello there\nt\nSecond prompt\nb\n", "-m", model, "-o", prefs, "-n", "6", "--system", "Be brief.", "--temp", "0", "--temp-b", "1", "--seed", "1", "-t", "2")
 	if !strings.Contains(stderr, "1 choices appended to "+prefs+" (1 ties, 0 skipped)") {
 		t.Errorf("stderr %q", stderr)
 	}
