@@ -442,7 +442,8 @@ func TestDot2x4Q8_0MatchesGo(t *testing.T) {
 
 // TestQ8_0MulIntoMatchesVecDot multiplies Q8_0 matrices, with an even and an
 // odd number of rows, by batches of every size up to 9, which MulInto takes
-// two weight rows by four activation rows at a time (VecDot2x4), and checks
+// two weight rows by four activation rows at a time (VecDot2x4), or by a
+// tile's worth (five, or eight with VNNI) with the tile kernel, and checks
 // every output against VecDot bit for bit.
 func TestQ8_0MulIntoMatchesVecDot(t *testing.T) {
 	r := rand.New(rand.NewPCG(37, 38))

@@ -140,14 +140,14 @@ func (m *Matrix) MulInto(p *Pool, out []float32, a *Activations) {
 	chunk := max(4, activationCache/xRow/4*4)
 	a.job = mulJob{m: m, out: out, xq: xq, xRow: xRow, n: n, chunk: chunk}
 	m.setKernels(n, &a.job)
-	if m.Type == Q8_0 && n >= q8TileCols {
+	if cols := q8TileCols(); m.Type == Q8_0 && n >= cols {
 		if !a.splitValid {
 			a.split.set(p, xq, n, m.Cols/legacyBlock)
 			a.splitValid = true
 		}
 		a.job.split = &a.split
-		// The split rows are twice the size; whole tiles of them.
-		a.job.chunk = max(q8TileCols, activationCache/(2*m.Cols)/q8TileCols*q8TileCols)
+		// The laid-out rows are twice the size; whole tiles of them.
+		a.job.chunk = max(cols, activationCache/(2*m.Cols)/cols*cols)
 	}
 	if a.run == nil {
 		a.run = a.job.rows
@@ -217,13 +217,13 @@ func (j *mulJob) rowPair(r, first, last int) {
 }
 
 // tile computes the products of weight rows r and r+1 with activation rows
-// first…last-1, five at a time with the tile kernel, and the rest with
+// first…last-1, as many at a time as the tile kernel takes, and the rest with
 // rowPair.
 func (j *mulJob) tile(r, first, last int) {
 	m, rows := j.m, j.m.Rows
 	w := m.Data[r*m.rowBytes : (r+q8TileRows)*m.rowBytes]
 	i := first
-	for ; i+q8TileCols <= last; i += q8TileCols {
+	for cols := j.split.cols; i+cols <= last; i += cols {
 		tileQ8_0(w, m.rowBytes, j.split, i, j.out[i*rows+r:], rows)
 	}
 	j.rowPair(r, i, last)

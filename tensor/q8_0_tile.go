@@ -1,46 +1,79 @@
 package tensor
 
+import "encoding/binary"
+
 // A prompt multiplies each Q8_0 weight row by hundreds of activation rows,
 // and the one-row kernels spend as much time getting each block's quants
 // into shape (signs, magnitudes, pairs) as multiplying them. The tile
-// kernel instead multiplies two weight rows by five activation rows at a
-// time, reading the activations in a layout made once per batch: each
-// block's quants widened to int16, the even-numbered ones and then the
-// odd-numbered ones, and the block scales as float32, block by block. Its
-// results equal vecDotQ8_0's bit for bit (lanes8).
+// kernel instead multiplies two weight rows by several activation rows at a
+// time, reading the activations in a layout made once per batch, and the
+// block scales as float32, block by block. Its results equal
+// vecDotQ8_0's bit for bit (lanes8): the integer lanes are exact whatever
+// the order of their products, and every float step is the reference's.
+//
+// Two layouts, one per kernel, each 64 bytes a block:
+//   - split (AVX2, and the Go twin elsewhere): the quants widened to int16,
+//     the even-numbered ones and then the odd-numbered ones;
+//   - VNNI (AVX-512 VNNI): the 32 quants as they are, then for each lane l
+//     of lanes8 the int32 -128·(q[4l]+q[4l+1]+q[4l+2]+q[4l+3]). VPDPBUSD
+//     multiplies unsigned bytes by signed ones, so the kernel flips each
+//     weight quant's sign bit, which adds 128 to it as an unsigned byte,
+//     and starts each lane from this correction, which takes the 128s out.
 
-// The tile kernel's shape: weight rows by activation rows.
-const q8TileRows, q8TileCols = 2, 5
+// q8TileRows is the tile kernels' number of weight rows.
+const q8TileRows = 2
+
+// The tile kernels' numbers of activation rows.
+const (
+	q8TileColsSplit = 5
+	q8TileColsVNNI  = 8
+)
+
+// q8TileCols is the number of activation rows of the tile kernel this CPU
+// runs.
+func q8TileCols() int {
+	if useAVX512 {
+		return q8TileColsVNNI
+	}
+	return q8TileColsSplit
+}
 
 // q8Split is a batch of Q8_0 activation rows as the tile kernel reads them.
 type q8Split struct {
-	// quants holds block b of row i at (i·blocks+b)·32: its quants 0, 2,
-	// …, 30, then 1, 3, …, 31.
-	quants []int16
+	// quants holds block b of row i at (i·blocks+b)·q8SplitBlock, in the
+	// layout of the kernel: split, or VNNI where vnni is set.
+	quants []byte
 	// scales holds block b's scale of row i at b·rows+i, and q8SplitPad
-	// spare floats after the last, which the kernel loads but ignores.
+	// spare floats after the last, which the AVX2 kernel loads but ignores.
 	scales       []float32
 	rows, blocks int
+	vnni         bool
+	cols         int    // the kernel's activation rows
 	src          []byte // the Q8_0 rows, while they are being laid out
 	// layOutRun is layOut's method value, made once: one per batch would
 	// be an allocation per batch.
 	layOutRun func(worker, lo, hi int)
 }
 
-// q8SplitPad lets the kernel load the scales of five rows as eight floats.
-const q8SplitPad = 8 - q8TileCols
+// q8SplitBlock is the size of a block in either layout.
+const q8SplitBlock = 64
 
-// set lays out the rows Q8_0 rows of blocks blocks each in xq, the rows
-// split across p.
+// q8SplitPad lets the AVX2 kernel load the scales of five rows as eight
+// floats.
+const q8SplitPad = 8 - q8TileColsSplit
+
+// set lays out the rows Q8_0 rows of blocks blocks each in xq for the
+// kernel this CPU runs, the rows split across p.
 func (s *q8Split) set(p *Pool, xq []byte, rows, blocks int) {
 	s.rows, s.blocks, s.src = rows, blocks, xq
-	if n := rows * blocks * legacyBlock; cap(s.quants) < n {
-		s.quants = make([]int16, n)
+	s.vnni, s.cols = useAVX512, q8TileCols()
+	if n := rows * blocks * q8SplitBlock; cap(s.quants) < n {
+		s.quants = make([]byte, n)
 	}
 	if n := rows*blocks + q8SplitPad; cap(s.scales) < n {
 		s.scales = make([]float32, n)
 	}
-	s.quants = s.quants[:rows*blocks*legacyBlock]
+	s.quants = s.quants[:rows*blocks*q8SplitBlock]
 	s.scales = s.scales[:rows*blocks+q8SplitPad]
 	if s.layOutRun == nil {
 		s.layOutRun = s.layOut
@@ -55,34 +88,63 @@ func (s *q8Split) layOut(_, lo, hi int) {
 		for b := range s.blocks {
 			blk := s.src[(i*s.blocks+b)*q8_0Bytes:][:q8_0Bytes]
 			s.scales[b*s.rows+i] = loadF16(blk)
-			q := s.quants[(i*s.blocks+b)*legacyBlock:][:legacyBlock]
+			q := s.quants[(i*s.blocks+b)*q8SplitBlock:][:q8SplitBlock]
+			if s.vnni {
+				copy(q, blk[2:])
+				for l := range legacyBlock / 4 {
+					var sum int32
+					for _, v := range blk[2+4*l : 6+4*l] {
+						sum += int32(int8(v))
+					}
+					binary.LittleEndian.PutUint32(q[legacyBlock+4*l:], uint32(-128*sum))
+				}
+				continue
+			}
 			for k := range legacyBlock / 2 {
-				q[k] = int16(int8(blk[2+2*k]))
-				q[legacyBlock/2+k] = int16(int8(blk[3+2*k]))
+				binary.LittleEndian.PutUint16(q[2*k:], uint16(int8(blk[2+2*k])))
+				binary.LittleEndian.PutUint16(q[legacyBlock+2*k:], uint16(int8(blk[3+2*k])))
 			}
 		}
 	}
 }
 
+// lanes sets lanes to lanes8's integer lanes of the weight block quants wb
+// and block q of the layout, as the kernel of the layout makes them.
+func (s *q8Split) lanes(lanes *[8]int32, wb, q []byte) {
+	if s.vnni {
+		// VPDPBUSD: the correction, plus each weight quant with its sign
+		// bit flipped, as an unsigned byte, times the quant.
+		for l := range lanes {
+			sum := int32(binary.LittleEndian.Uint32(q[legacyBlock+4*l:]))
+			for k := 4 * l; k < 4*l+4; k++ {
+				sum += int32(wb[k]^0x80) * int32(int8(q[k]))
+			}
+			lanes[l] = sum
+		}
+		return
+	}
+	// Products 4l and 4l+2 come from the even quants (words 2l and 2l+1),
+	// 4l+1 and 4l+3 from the odd ones (words 16+2l and 17+2l).
+	word := func(k int) int32 { return int32(int16(binary.LittleEndian.Uint16(q[2*k:]))) }
+	for l := range lanes {
+		lanes[l] = int32(int8(wb[4*l]))*word(2*l) + int32(int8(wb[4*l+1]))*word(16+2*l) +
+			int32(int8(wb[4*l+2]))*word(2*l+1) + int32(int8(wb[4*l+3]))*word(17+2*l)
+	}
+}
+
 // tileQ8_0Generic is the tile kernel in Go: it sets out[c·outStride+r] to
 // the product of weight row r, wStride bytes after w, and activation row
-// first+c of s, for r < q8TileRows and c < q8TileCols, summed as
+// first+c of s, for r < q8TileRows and c < s.cols, summed as
 // vecDotQ8_0Generic sums it.
 func tileQ8_0Generic(w []byte, wStride int, s *q8Split, first int, out []float32, outStride int) {
-	for c := range q8TileCols {
-		x := s.quants[(first+c)*s.blocks*legacyBlock:][:s.blocks*legacyBlock]
+	for c := range s.cols {
+		x := s.quants[(first+c)*s.blocks*q8SplitBlock:][:s.blocks*q8SplitBlock]
 		for r := range q8TileRows {
 			row := w[r*wStride:][:s.blocks*q8_0Bytes]
 			var acc [8]float32
 			var lanes [8]int32
 			for b := range s.blocks {
-				wb, q := row[b*q8_0Bytes+2:][:legacyBlock], x[b*legacyBlock:][:legacyBlock]
-				for l := range lanes {
-					// Products 4l and 4l+2 come from the even quants, 4l+1
-					// and 4l+3 from the odd ones.
-					lanes[l] = int32(int8(wb[4*l]))*int32(q[2*l]) + int32(int8(wb[4*l+1]))*int32(q[16+2*l]) +
-						int32(int8(wb[4*l+2]))*int32(q[2*l+1]) + int32(int8(wb[4*l+3]))*int32(q[17+2*l])
-				}
+				s.lanes(&lanes, row[b*q8_0Bytes+2:][:legacyBlock], x[b*q8SplitBlock:][:q8SplitBlock])
 				accumulateLanes8(&acc, &lanes, loadF16(row[b*q8_0Bytes:])*s.scales[b*s.rows+first+c])
 			}
 			out[c*outStride+r] = sum8(&acc)

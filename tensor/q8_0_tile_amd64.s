@@ -51,7 +51,7 @@
 	VMULPS       Y14, Y15, Y15; \
 	VMOVUPS      Y15, OFF(SP)
 
-// func tileQ8_0AVX2(w *byte, wStride int, x *int16, xStride int, d *float32, dStride int, blocks int, out *float32, outStride int)
+// func tileQ8_0AVX2(w *byte, wStride int, x *byte, xStride int, d *float32, dStride int, blocks int, out *float32, outStride int)
 TEXT ·tileQ8_0AVX2(SB), NOSPLIT, $64-72
 	MOVQ w+0(FP), SI
 	MOVQ wStride+8(FP), R12
@@ -103,48 +103,43 @@ q8tile5done:
 	VZEROUPPER
 	RET
 
-// The AVX-512 tile kernel holds both weight rows in one register: the low
-// half of Z6 and Z7 is row 0's even and odd words, the high half row 1's.
-// Each activation block's even and odd quants are broadcast to both
-// halves, so VPMADDWD and VPDPWSSD leave row 0's lanes in the low half and
-// row 1's in the high half, exactly as the AVX2 kernel's two registers hold
-// them. Z5 holds the block's ten scale products (row 0's eight, then row
-// 1's), and VPERMPS with the indices of column c in Z(16+c) spreads that
-// column's two over the halves (Z16-Z20 hold the indices). Z(c)
-// accumulates column c; every float step
-// is the AVX2 kernel's, lane for lane.
+// The AVX-512 VNNI tile kernel: two weight rows against eight activation
+// rows in the VNNI layout (q8_0_tile.go). Z8 holds both weight rows'
+// quants, row 0's in the low half and row 1's in the high, each with its
+// sign bit flipped (Z14 holds the 0x80s); Z9 their scales, eight lanes
+// each. Each activation block's quants and corrections are broadcast to
+// both halves, so VPDPBUSD leaves lanes8's lanes of row 0 in the low half
+// and of row 1 in the high half, exactly as the AVX2 kernel's two
+// registers hold them. Z9 times the column's activation scale (an embedded
+// broadcast) gives each half its scale product, rounded as SCALE_PRODUCTS
+// rounds it, and Z(c) accumulates column c: every float step is the AVX2
+// kernel's, lane for lane.
 
-// TILE_COLUMN_512 adds both weight rows' blocks times the activation block
-// with even quants at XE and odd at XO to ACC, with the scale products that
-// the indices IDX pick.
-#define TILE_COLUMN_512(XE, XO, IDX, ACC) \
-	VBROADCASTI64X4 XE, Z8; \
-	VBROADCASTI64X4 XO, Z9; \
-	VPMADDWD        Z8, Z6, Z10; \
-	VPDPWSSD        Z9, Z7, Z10; \
-	VCVTDQ2PS       Z10, Z10; \
-	VPERMPS         Z5, IDX, Z11; \
-	VFMADD231PS     Z10, Z11, ACC
+// TILE_VNNI adds both weight rows' blocks times the activation block with
+// quants at XQ and corrections at XC to ACC, with the activation scale at
+// S.
+#define TILE_VNNI(XQ, XC, S, ACC) \
+	VBROADCASTI64X4 XQ, Z10; \
+	VBROADCASTI64X4 XC, Z11; \
+	VPDPBUSD        Z10, Z8, Z11; \
+	VCVTDQ2PS       Z11, Z11; \
+	VMULPS.BCST     S, Z9, Z12; \
+	VFMADD231PS     Z11, Z12, ACC
 
-// q8TileColumns holds VPERMPS indices: for column c, c in the low half and
-// 8+c in the high half.
-DATA q8TileColumns<>+0(SB)/8, $0
-DATA q8TileColumns<>+8(SB)/8, $0
-DATA q8TileColumns<>+16(SB)/8, $0
-DATA q8TileColumns<>+24(SB)/8, $0
-DATA q8TileColumns<>+32(SB)/8, $0x0000000800000008
-DATA q8TileColumns<>+40(SB)/8, $0x0000000800000008
-DATA q8TileColumns<>+48(SB)/8, $0x0000000800000008
-DATA q8TileColumns<>+56(SB)/8, $0x0000000800000008
-GLOBL q8TileColumns<>(SB), RODATA|NOPTR, $64
+// STORE_HALVES stores the sums of both halves of Z (low half Y, X) as
+// STORE_SUM8_PAIR stores a pair. It uses Y8.
+#define STORE_HALVES(Z, Y, X) \
+	VEXTRACTF64X4 $1, Z, Y8; \
+	STORE_SUM8_PAIR(Y, X, Y8, X8)
 
-// func tileQ8_0AVX512(w *byte, wStride int, x *int16, xStride int, d *float32, dStride int, blocks int, out *float32, outStride int)
-TEXT ·tileQ8_0AVX512(SB), NOSPLIT, $0-72
+// func tileQ8_0VNNI(w *byte, wStride int, x *byte, xStride int, d *float32, dStride int, blocks int, out *float32, outStride int)
+TEXT ·tileQ8_0VNNI(SB), NOSPLIT, $0-72
 	MOVQ w+0(FP), SI
 	MOVQ wStride+8(FP), R12
 	MOVQ x+16(FP), DI
 	MOVQ xStride+24(FP), R8
 	LEAQ (R8)(R8*2), R9
+	LEAQ (R8)(R8*4), R11
 	MOVQ d+32(FP), DX
 	MOVQ dStride+40(FP), R10
 	MOVQ blocks+48(FP), CX
@@ -153,60 +148,48 @@ TEXT ·tileQ8_0AVX512(SB), NOSPLIT, $0-72
 	VXORPS Y2, Y2, Y2
 	VXORPS Y3, Y3, Y3
 	VXORPS Y4, Y4, Y4
-	VMOVDQU32 q8TileColumns<>(SB), Z16
-	MOVL $1, AX
-	VPBROADCASTD AX, Z15
-	VPADDD Z15, Z16, Z17
-	VPADDD Z15, Z17, Z18
-	VPADDD Z15, Z18, Z19
-	VPADDD Z15, Z19, Z20
+	VXORPS Y5, Y5, Y5
+	VXORPS Y6, Y6, Y6
+	VXORPS Y7, Y7, Y7
+	MOVL $0x80808080, AX
+	VPBROADCASTD AX, Z14
 	TESTQ  CX, CX
-	JZ     q8tile5zDone
+	JZ     q8tileVNNIDone
 
-q8tile5zLoop:
-	// The scale products: each weight scale times the eight activation
-	// scales, as SCALE_PRODUCTS makes them.
-	VBROADCASTF64X4 (DX), Z14
-	VPBROADCASTW (SI), X5
-	VPBROADCASTW (SI)(R12*1), X15
-	VINSERTI128 $1, X15, Y5, Y5
-	VCVTPH2PS Y5, Z5
-	VMULPS Z14, Z5, Z5
-	// The weight words: row 0 in the low halves, row 1 in the high.
-	VMOVDQU 2(SI), Y7
-	VINSERTI64X4 $1, 2(SI)(R12*1), Z7, Z7
-	VPSLLW $8, Z7, Z6
-	VPSRAW $8, Z6, Z6
-	VPSRAW $8, Z7, Z7
-	TILE_COLUMN_512((DI), 32(DI), Z16, Z0)
-	TILE_COLUMN_512((DI)(R8*1), 32(DI)(R8*1), Z17, Z1)
-	TILE_COLUMN_512((DI)(R8*2), 32(DI)(R8*2), Z18, Z2)
-	TILE_COLUMN_512((DI)(R9*1), 32(DI)(R9*1), Z19, Z3)
-	TILE_COLUMN_512((DI)(R8*4), 32(DI)(R8*4), Z20, Z4)
+q8tileVNNILoop:
+	VMOVDQU 2(SI), Y8
+	VINSERTI64X4 $1, 2(SI)(R12*1), Z8, Z8
+	VPXORD Z14, Z8, Z8
+	VPBROADCASTW (SI), X9
+	VPBROADCASTW (SI)(R12*1), X13
+	VINSERTI128 $1, X13, Y9, Y9
+	VCVTPH2PS Y9, Z9
+	LEAQ (DI)(R11*1), R13
+	TILE_VNNI((DI), 32(DI), (DX), Z0)
+	TILE_VNNI((DI)(R8*1), 32(DI)(R8*1), 4(DX), Z1)
+	TILE_VNNI((DI)(R8*2), 32(DI)(R8*2), 8(DX), Z2)
+	TILE_VNNI((DI)(R9*1), 32(DI)(R9*1), 12(DX), Z3)
+	TILE_VNNI((DI)(R8*4), 32(DI)(R8*4), 16(DX), Z4)
+	TILE_VNNI((R13), 32(R13), 20(DX), Z5)
+	TILE_VNNI((R13)(R8*1), 32(R13)(R8*1), 24(DX), Z6)
+	TILE_VNNI((R13)(R8*2), 32(R13)(R8*2), 28(DX), Z7)
 	ADDQ $34, SI
 	ADDQ $64, DI
 	ADDQ R10, DX
 	DECQ CX
-	JNZ  q8tile5zLoop
+	JNZ  q8tileVNNILoop
 
-q8tile5zDone:
+q8tileVNNIDone:
 	MOVQ out+56(FP), AX
 	MOVQ outStride+64(FP), BX
 	SHLQ $2, BX
-	VEXTRACTF64X4 $1, Z0, Y5
-	VEXTRACTF64X4 $1, Z1, Y6
-	VEXTRACTF64X4 $1, Z2, Y7
-	VEXTRACTF64X4 $1, Z3, Y8
-	VEXTRACTF64X4 $1, Z4, Y9
-	STORE_SUM8_PAIR(Y0, X0, Y5, X5)
-	STORE_SUM8_PAIR(Y1, X1, Y6, X6)
-	STORE_SUM8_PAIR(Y2, X2, Y7, X7)
-	STORE_SUM8_PAIR(Y3, X3, Y8, X8)
-	STORE_SUM8_PAIR(Y4, X4, Y9, X9)
-	VPXORD X16, X16, X16 // VZEROUPPER leaves Z16-Z31 as they are
-	VPXORD X17, X17, X17
-	VPXORD X18, X18, X18
-	VPXORD X19, X19, X19
-	VPXORD X20, X20, X20
+	STORE_HALVES(Z0, Y0, X0)
+	STORE_HALVES(Z1, Y1, X1)
+	STORE_HALVES(Z2, Y2, X2)
+	STORE_HALVES(Z3, Y3, X3)
+	STORE_HALVES(Z4, Y4, X4)
+	STORE_HALVES(Z5, Y5, X5)
+	STORE_HALVES(Z6, Y6, X6)
+	STORE_HALVES(Z7, Y7, X7)
 	VZEROUPPER
 	RET

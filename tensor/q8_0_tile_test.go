@@ -5,16 +5,21 @@ import (
 	"testing"
 )
 
-// TestTileQ8_0MatchesVecDot checks the tile kernel, in AVX2 and AVX-512
-// where the CPU has them and in Go, against vecDotQ8_0Generic product by product, with
-// weight rows packed tightly or apart, quants at the extremes (-128
-// included), and that it writes only its ten results.
+// TestTileQ8_0MatchesVecDot checks the tile kernels against
+// vecDotQ8_0Generic product by product, in both layouts: split, in AVX2
+// where the CPU has it and in Go, and VNNI, in AVX-512 where the CPU has it
+// and in Go. Weight rows are packed tightly or apart, quants are at the
+// extremes (-128 included), and each kernel must write only its results.
 func TestTileQ8_0MatchesVecDot(t *testing.T) {
 	defer func(old bool) { useAVX512 = old }(useAVX512)
 	r := rand.New(rand.NewPCG(41, 42))
 	pool := NewPool(2)
 	defer pool.Close()
 	const pad = 3
+	kernels := []struct {
+		name      string
+		vnni, asm bool
+	}{{"split/AVX2", false, true}, {"split/Go", false, false}, {"VNNI/AVX512", true, true}, {"VNNI/Go", true, false}}
 	for _, n := range testLengths {
 		for trial := range 20 {
 			rowBytes := n / legacyBlock * q8_0Bytes
@@ -22,31 +27,35 @@ func TestTileQ8_0MatchesVecDot(t *testing.T) {
 			w := make([]byte, wStride+rowBytes)
 			copy(w, randomLegacyBlocks(r, n, q8_0Bytes, 2))
 			copy(w[wStride:], randomLegacyBlocks(r, n, q8_0Bytes, 2))
-			rows := q8TileCols + r.IntN(4)
+			rows := q8TileColsVNNI + r.IntN(4)
 			var xq []byte
 			for range rows {
 				xq = append(xq, randomLegacyBlocks(r, n, q8_0Bytes, 2)...)
 			}
-			var s q8Split
-			s.set(pool, xq, rows, n/legacyBlock)
-			first := r.IntN(rows - q8TileCols + 1)
 			outStride := q8TileRows + r.IntN(4)
-			for _, kernel := range []struct {
-				name string
-				tile func(w []byte, wStride int, s *q8Split, first int, out []float32, outStride int)
-			}{{"tileQ8_0", tileQ8_0}, {"tileQ8_0/AVX512", tileQ8_0}, {"tileQ8_0Generic", tileQ8_0Generic}} {
-				if kernel.name == "tileQ8_0/AVX512" && !hasAVX512() {
+			for _, kernel := range kernels {
+				if kernel.asm && (!useAVX2 || kernel.vnni && !hasAVX512()) {
 					continue
 				}
-				useAVX512 = kernel.name == "tileQ8_0/AVX512"
-				buf := make([]float32, pad+(q8TileCols-1)*outStride+q8TileRows+pad)
+				useAVX512 = kernel.vnni
+				var s q8Split
+				s.set(pool, xq, rows, n/legacyBlock)
+				if s.vnni != kernel.vnni {
+					t.Fatalf("%s: layout VNNI %v", kernel.name, s.vnni)
+				}
+				first := r.IntN(rows - s.cols + 1)
+				buf := make([]float32, pad+(s.cols-1)*outStride+q8TileRows+pad)
 				for i := range buf {
 					buf[i] = -7
 				}
 				out := buf[pad : len(buf)-pad]
-				kernel.tile(w, wStride, &s, first, out, outStride)
+				if kernel.asm {
+					tileQ8_0(w, wStride, &s, first, out, outStride)
+				} else {
+					tileQ8_0Generic(w, wStride, &s, first, out, outStride)
+				}
 				written := map[int]bool{}
-				for c := range q8TileCols {
+				for c := range s.cols {
 					for row := range q8TileRows {
 						want := vecDotQ8_0Generic(n, w[row*wStride:], xq[(first+c)*rowBytes:])
 						got := out[c*outStride+row]
@@ -67,7 +76,8 @@ func TestTileQ8_0MatchesVecDot(t *testing.T) {
 }
 
 // BenchmarkTileQ8_0 compares, per product of one 4096-value block row, the
-// tile kernel (two weight rows by five activation rows) with the two-by-four
+// tile kernel (two weight rows by five activation rows, eight with VNNI)
+// with the two-by-four
 // kernel it replaces for prompts; both report the time of a single product
 // (ns/product).
 func BenchmarkTileQ8_0(b *testing.B) {
@@ -76,7 +86,8 @@ func BenchmarkTileQ8_0(b *testing.B) {
 	rowBytes := n / legacyBlock * q8_0Bytes
 	w := randomLegacyBlocks(r, 2*n, q8_0Bytes, 2)
 	var xq []byte
-	for range q8TileCols {
+	cols := q8TileCols()
+	for range cols {
 		xq = append(xq, randomLegacyBlocks(r, n, q8_0Bytes, 2)...)
 	}
 	for i := range xq { // without -128, which sends dot2x4 to its twin
@@ -87,16 +98,16 @@ func BenchmarkTileQ8_0(b *testing.B) {
 	pool := NewPool(1)
 	defer pool.Close()
 	var s q8Split
-	s.set(pool, xq, q8TileCols, n/legacyBlock)
-	out := make([]float32, 2*q8TileCols)
+	s.set(pool, xq, cols, n/legacyBlock)
+	out := make([]float32, q8TileRows*cols)
 	perProduct := func(b *testing.B, products int) {
 		b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*products), "ns/product")
 	}
-	b.Run("tile2x5", func(b *testing.B) {
+	b.Run("tile", func(b *testing.B) {
 		for b.Loop() {
 			tileQ8_0(w, rowBytes, &s, 0, out, q8TileRows)
 		}
-		perProduct(b, q8TileRows*q8TileCols)
+		perProduct(b, q8TileRows*cols)
 	})
 	b.Run("dot2x4", func(b *testing.B) {
 		for b.Loop() {
