@@ -164,3 +164,10 @@ func vecDot4Rows(dot func(n int, w, x []byte) float32, n int, w, x []byte, strid
 		out[k*outStride] = dot(n, w, x[k*stride:])
 	}
 }
+
+// vecDot8By4 computes the products of one weight row and eight activation
+// rows with two calls of a four-row kernel, where there is no eight-row one.
+func vecDot8By4(dot4 func(n int, w, x []byte, stride int, out []float32, outStride int), n int, w, x []byte, stride int, out []float32, outStride int) {
+	dot4(n, w, x, stride, out, outStride)
+	dot4(n, w, x[4*stride:], stride, out[4*outStride:], outStride)
+}

@@ -42,6 +42,9 @@ func dot4Q4KAVX2(w, x *byte, stride, nb int, out *float32, outStride int)
 func dot4Q4KAVX512(w, x *byte, stride, nb int, out *float32, outStride int)
 
 //go:noescape
+func dot8Q4KAVX512(w, x *byte, stride, nb int, out *float32, outStride int)
+
+//go:noescape
 func dot4Q5KAVX2(w, x *byte, stride, nb int, out *float32, outStride int)
 
 //go:noescape
@@ -110,6 +113,17 @@ func vecDot4Q4K(n int, w, x []byte, stride int, out []float32, outStride int) {
 	kDot4(dot4Q4KAVX2, dot4Q4KAVX512, vecDotQ4KGeneric, q4KBytes, n, w, x, stride, out, outStride)
 }
 
+// vecDot8Q4K runs the eight-row AVX-512 kernel where the CPU has it, the
+// four-row kernel twice otherwise.
+func vecDot8Q4K(n int, w, x []byte, stride int, out []float32, outStride int) {
+	if !useAVX512 {
+		vecDot8By4(vecDot4Q4K, n, w, x, stride, out, outStride)
+		return
+	}
+	pw, px, nb := kBlocksRows(8, n, w, x, stride, q4KBytes, out, outStride)
+	dot8Q4KAVX512(pw, px, stride, nb, &out[0], outStride)
+}
+
 func vecDot4Q5K(n int, w, x []byte, stride int, out []float32, outStride int) {
 	kDot4(dot4Q5KAVX2, dot4Q5KAVX512, vecDotQ5KGeneric, q5KBytes, n, w, x, stride, out, outStride)
 }
@@ -125,7 +139,7 @@ func kDot4(avx2, avx512 kernel4, twin func(n int, w, x []byte) float32, size, n 
 		vecDot4Rows(twin, n, w, x, stride, out, outStride)
 		return
 	}
-	pw, px, nb := kBlocks4(n, w, x, stride, size, out, outStride)
+	pw, px, nb := kBlocksRows(4, n, w, x, stride, size, out, outStride)
 	if useAVX512 {
 		avx512(pw, px, stride, nb, &out[0], outStride)
 		return
@@ -133,11 +147,11 @@ func kDot4(avx2, avx512 kernel4, twin func(n int, w, x []byte) float32, size, n 
 	avx2(pw, px, stride, nb, &out[0], outStride)
 }
 
-// kBlocks4 is kBlocks for four activation rows stride bytes apart, which
-// also checks that out has room for four results outStride apart.
-func kBlocks4(n int, w, x []byte, stride, size int, out []float32, outStride int) (pw, px *byte, nb int) {
+// kBlocksRows is kBlocks for rows activation rows stride bytes apart, which
+// also checks that out has room for rows results outStride apart.
+func kBlocksRows(rows, n int, w, x []byte, stride, size int, out []float32, outStride int) (pw, px *byte, nb int) {
 	nb = n / qkK
-	_ = x[:3*stride+nb*q8KBytes]
-	_ = out[3*outStride]
+	_ = x[:(rows-1)*stride+nb*q8KBytes]
+	_ = out[(rows-1)*outStride]
 	return unsafe.SliceData(w[:nb*size]), unsafe.SliceData(x), nb
 }

@@ -543,17 +543,22 @@ q4k4Done:
 // together at the end of the block gives the same lanes as the AVX2 kernels;
 // every float step is theirs.
 
+// ROWS4_AT_512 adds to A0-A3 the lanes of the unsigned levels in L times
+// the quants at off of the four rows from B (B, B+R11, B+2·R11, B+R12),
+// with the 16-bit scales S, using T.
+#define ROWS4_AT_512(B, off, L, S, T, A0, A1, A2, A3) \
+	VPMADDUBSW off(B), L, T; \
+	VPDPWSSD S, T, A0; \
+	VPMADDUBSW off(B)(R11*1), L, T; \
+	VPDPWSSD S, T, A1; \
+	VPMADDUBSW off(B)(R11*2), L, T; \
+	VPDPWSSD S, T, A2; \
+	VPMADDUBSW off(B)(R12*1), L, T; \
+	VPDPWSSD S, T, A3
+
 // ROWS4_512 adds to Z4-Z7 the lanes of the unsigned levels in Z8 times each
 // row's quants at off, with the 16-bit scales Z9, using Z10.
-#define ROWS4_512(off) \
-	VPMADDUBSW off(DI), Z8, Z10; \
-	VPDPWSSD Z9, Z10, Z4; \
-	VPMADDUBSW off(DI)(R11*1), Z8, Z10; \
-	VPDPWSSD Z9, Z10, Z5; \
-	VPMADDUBSW off(DI)(R11*2), Z8, Z10; \
-	VPDPWSSD Z9, Z10, Z6; \
-	VPMADDUBSW off(DI)(R12*1), Z8, Z10; \
-	VPDPWSSD Z9, Z10, Z7
+#define ROWS4_512(off) ROWS4_AT_512(DI, off, Z8, Z9, Z10, Z4, Z5, Z6, Z7)
 
 // FOLD4_512 adds the high half of each of Z4-Z7 to its low half, using Y10.
 #define FOLD4_512 \
@@ -695,6 +700,150 @@ q4k4zDone:
 	SHLQ $2, BX
 	STORE4
 	CLEAR_HIGH_512
+	VZEROUPPER
+	RET
+
+// The eight-row Q4_K kernel unpacks each weight block once for eight
+// activation rows, rows 0-3 from DI and 4-7 from R13 = DI+4·R11. Each row
+// is what the four-row kernel makes of it, step for step: Z16-Z23 hold the
+// rows' integer lanes, Y0-Y7 their accumulators, Y9-Y12 the min lanes of
+// the pairs (0 1) to (6 7). VPHADDD and VINSERTI128 have no EVEX form, so
+// the registers they touch are the low ones: Y8 and Y13 are scratch, Y14
+// the mins and Z15 the scales from SCALE_WORDS. Z24 holds the nibbles, Z25
+// the nibble mask, Z26 the scales of two runs, Z27 -dmin or the products,
+// Z28-Z31 the shuffle masks, K1 the upper words and K2 lanes 2, 3, 6 and 7.
+
+// PAIR_MINS_512 is PAIR_MINS for the eight-row kernel: a masked broadcast
+// puts the rows' yd side by side where PAIR_MINS blends them, which needs
+// low registers.
+#define PAIR_MINS_512(a, as, b, bs, Y) \
+	VBROADCASTSS a, Y26; \
+	VBROADCASTSS b, K2, Y26; \
+	VMULPS Y27, Y26, Y26; \
+	VPMADDWD as, Y14, Y8; \
+	VPMADDWD bs, Y14, Y13; \
+	VPHADDD Y13, Y8, Y8; \
+	VCVTDQ2PS Y8, Y8; \
+	VFMADD231PS Y8, Y26, Y
+
+// Q4K8_HEADER starts a Q4_K block of the eight-row kernel, as Q4K4_HEADER
+// does for four: the scales in Z15, the mins times the rows' bsums added to
+// Y9-Y12, the integer lanes cleared.
+#define Q4K8_HEADER \
+	SCALES_MINS; \
+	SCALE_WORDS(X15, Y15, X14, Y14); \
+	VINSERTI64X4 $1, Y15, Z15, Z15; \
+	LOAD_HALF(2, 0x8000, X13); \
+	VBROADCASTSS X13, Y27; \
+	LEAQ (DI)(R11*4), R13; \
+	PAIR_MINS_512((DI), 260(DI), (DI)(R11*1), 260(DI)(R11*1), Y9); \
+	PAIR_MINS_512((DI)(R11*2), 260(DI)(R11*2), (DI)(R12*1), 260(DI)(R12*1), Y10); \
+	PAIR_MINS_512((R13), 260(R13), (R13)(R11*1), 260(R13)(R11*1), Y11); \
+	PAIR_MINS_512((R13)(R11*2), 260(R13)(R11*2), (R13)(R12*1), 260(R13)(R12*1), Y12); \
+	CLEAR_HIGH_512
+
+// Q4K8_GROUP adds the runs 2g and 2g+1 of the Q4_K block at SI to Z16-Z23.
+#define Q4K8_GROUP(g, M) \
+	VBROADCASTI64X4 (16+32*g)(SI), Z24; \
+	VPSRLW $4, Z24, K1, Z24; \
+	VPANDD Z25, Z24, Z24; \
+	VPSHUFB M, Z15, Z26; \
+	ROWS4_AT_512(DI, (4+64*g), Z24, Z26, Z27, Z16, Z17, Z18, Z19); \
+	ROWS4_AT_512(R13, (4+64*g), Z24, Z26, Z27, Z20, Z21, Z22, Z23)
+
+// ACCUMULATE_512 adds the integer lanes Z (low half Y) of the row whose
+// Q8_K block is at A, halves added together, times yd·d, with d in every
+// lane of Y13, to its accumulator ACC, as FOLD_512 and ACCUMULATE4 do.
+#define ACCUMULATE_512(Z, Y, A, ACC) \
+	FOLD_512(Z, Y, Y26); \
+	VCVTDQ2PS Y, Y; \
+	VMULPS.BCST A, Y13, Y26; \
+	VFMADD231PS Y, Y26, ACC
+
+// func dot8Q4KAVX512(w, x *byte, stride, nb int, out *float32, outStride int)
+TEXT ·dot8Q4KAVX512(SB), NOSPLIT, $0-48
+	MOVQ w+0(FP), SI
+	MOVQ x+8(FP), DI
+	MOVQ stride+16(FP), R11
+	MOVQ nb+24(FP), CX
+	LEAQ (R11)(R11*2), R12
+	VMOVDQU64 kScaleShuffle<>+0(SB), Z28
+	VMOVDQU64 kScaleShuffle<>+64(SB), Z29
+	VMOVDQU64 kScaleShuffle<>+128(SB), Z30
+	VMOVDQU64 kScaleShuffle<>+192(SB), Z31
+	VXORPS Y0, Y0, Y0
+	VXORPS Y1, Y1, Y1
+	VXORPS Y2, Y2, Y2
+	VXORPS Y3, Y3, Y3
+	VXORPS Y4, Y4, Y4
+	VXORPS Y5, Y5, Y5
+	VXORPS Y6, Y6, Y6
+	VXORPS Y7, Y7, Y7
+	VXORPS Y9, Y9, Y9
+	VXORPS Y10, Y10, Y10
+	VXORPS Y11, Y11, Y11
+	VXORPS Y12, Y12, Y12
+	MOVL $0x0f0f0f0f, AX
+	VPBROADCASTD AX, Z25
+	UPPER_WORDS_MASK
+	MOVL $0xcc, AX
+	KMOVW AX, K2
+	TESTQ CX, CX
+	JZ    q4k8zDone
+
+q4k8zBlock:
+	Q4K8_HEADER
+	Q4K8_GROUP(0, Z28)
+	Q4K8_GROUP(1, Z29)
+	Q4K8_GROUP(2, Z30)
+	Q4K8_GROUP(3, Z31)
+	LOAD_HALF(0, 0, X13)
+	VBROADCASTSS X13, Y13
+	ACCUMULATE_512(Z16, Y16, (DI), Y0)
+	ACCUMULATE_512(Z17, Y17, (DI)(R11*1), Y1)
+	ACCUMULATE_512(Z18, Y18, (DI)(R11*2), Y2)
+	ACCUMULATE_512(Z19, Y19, (DI)(R12*1), Y3)
+	ACCUMULATE_512(Z20, Y20, (R13), Y4)
+	ACCUMULATE_512(Z21, Y21, (R13)(R11*1), Y5)
+	ACCUMULATE_512(Z22, Y22, (R13)(R11*2), Y6)
+	ACCUMULATE_512(Z23, Y23, (R13)(R12*1), Y7)
+	ADDQ $144, SI
+	ADDQ $292, DI
+	DECQ CX
+	JNZ  q4k8zBlock
+
+q4k8zDone:
+	SUMS4
+	SUM8_OF(Y4, X4)
+	SUM8_OF(Y5, X5)
+	SUM8_OF(Y6, X6)
+	SUM8_OF(Y7, X7)
+	PAIR_RESULTS(Y9, X9, X0, X1)
+	PAIR_RESULTS(Y10, X10, X2, X3)
+	PAIR_RESULTS(Y11, X11, X4, X5)
+	PAIR_RESULTS(Y12, X12, X6, X7)
+	MOVQ out+32(FP), AX
+	MOVQ outStride+40(FP), BX
+	SHLQ $2, BX
+	LEAQ (BX)(BX*2), DX
+	VMOVSS X0, (AX)
+	VMOVSS X1, (AX)(BX*1)
+	VMOVSS X2, (AX)(BX*2)
+	VMOVSS X3, (AX)(DX*1)
+	LEAQ (AX)(BX*4), AX
+	VMOVSS X4, (AX)
+	VMOVSS X5, (AX)(BX*1)
+	VMOVSS X6, (AX)(BX*2)
+	VMOVSS X7, (AX)(DX*1)
+	CLEAR_HIGH_512
+	VPXORD X24, X24, X24
+	VPXORD X25, X25, X25
+	VPXORD X26, X26, X26
+	VPXORD X27, X27, X27
+	VPXORD X28, X28, X28
+	VPXORD X29, X29, X29
+	VPXORD X30, X30, X30
+	VPXORD X31, X31, X31
 	VZEROUPPER
 	RET
 

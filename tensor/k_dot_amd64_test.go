@@ -14,22 +14,23 @@ import (
 )
 
 // kDotKernels pairs each format's assembly kernels, for one and four
-// activation rows, in AVX2 and AVX-512, with its Go twin; a kernel the
-// format lacks is nil.
+// activation rows in AVX2 and AVX-512 and for eight in AVX-512, with its Go
+// twin; a kernel the format lacks is nil.
 var kDotKernels = []struct {
 	typ      Type
 	asm      kernel1
 	asm512   kernel1
 	asm4     kernel4
 	asm4x512 kernel4
+	asm8x512 kernel4
 	twin     func(n int, w, x []byte) float32
 }{
-	{Q2_K, dotQ2KAVX2, nil, nil, nil, vecDotQ2KGeneric},
-	{Q3_K, dotQ3KAVX2, nil, nil, nil, vecDotQ3KGeneric},
-	{Q4_K, dotQ4KAVX2, dotQ4KAVX512, dot4Q4KAVX2, dot4Q4KAVX512, vecDotQ4KGeneric},
-	{Q5_K, dotQ5KAVX2, dotQ5KAVX512, dot4Q5KAVX2, dot4Q5KAVX512, vecDotQ5KGeneric},
-	{Q6_K, dotQ6KAVX2, dotQ6KAVX512, dot4Q6KAVX2, dot4Q6KAVX512, vecDotQ6KGeneric},
-	{IQ4_XS, dotIQ4XSAVX2, nil, nil, nil, vecDotIQ4XSGeneric},
+	{Q2_K, dotQ2KAVX2, nil, nil, nil, nil, vecDotQ2KGeneric},
+	{Q3_K, dotQ3KAVX2, nil, nil, nil, nil, vecDotQ3KGeneric},
+	{Q4_K, dotQ4KAVX2, dotQ4KAVX512, dot4Q4KAVX2, dot4Q4KAVX512, dot8Q4KAVX512, vecDotQ4KGeneric},
+	{Q5_K, dotQ5KAVX2, dotQ5KAVX512, dot4Q5KAVX2, dot4Q5KAVX512, nil, vecDotQ5KGeneric},
+	{Q6_K, dotQ6KAVX2, dotQ6KAVX512, dot4Q6KAVX2, dot4Q6KAVX512, nil, vecDotQ6KGeneric},
+	{IQ4_XS, dotIQ4XSAVX2, nil, nil, nil, nil, vecDotIQ4XSGeneric},
 }
 
 // oneRowKernels lists k's one-row kernels to test, AVX-512 only where the
@@ -146,46 +147,48 @@ func testKDot(t *testing.T, typ Type, asm kernel1, twin func(n int, w, x []byte)
 }
 
 // TestKDot4AVX2MatchesGo checks that the four-row kernels, AVX2 and where
-// the CPU has it AVX-512, give each row what the Go twin gives it, for rows
-// packed tightly and with gaps between them.
+// the CPU has it AVX-512, and the eight-row AVX-512 ones, give each row what
+// the Go twin gives it, for rows packed tightly and with gaps between them.
 func TestKDot4AVX2MatchesGo(t *testing.T) {
 	requireAVX2(t)
 	for _, k := range kDotKernels {
-		if k.asm4 == nil {
-			continue
-		}
-		t.Run(k.typ.String(), func(t *testing.T) {
-			testKDot4(t, k.typ, k.asm4, k.twin)
-		})
-		if k.asm4x512 == nil {
-			continue
-		}
-		t.Run(k.typ.String()+"/AVX512", func(t *testing.T) {
-			if !hasAVX512() {
-				t.Skip("no AVX-512 with VNNI")
+		for _, c := range []struct {
+			name   string
+			rows   int
+			kernel kernel4
+			avx512 bool
+		}{{"", 4, k.asm4, false}, {"/AVX512", 4, k.asm4x512, true}, {"/AVX512x8", 8, k.asm8x512, true}} {
+			if c.kernel == nil {
+				continue
 			}
-			testKDot4(t, k.typ, k.asm4x512, k.twin)
-		})
+			t.Run(k.typ.String()+c.name, func(t *testing.T) {
+				if c.avx512 && !hasAVX512() {
+					t.Skip("no AVX-512 with VNNI")
+				}
+				testKDotRows(t, k.typ, c.rows, c.kernel, k.twin)
+			})
+		}
 	}
 }
 
-// testKDot4 checks one four-row kernel against the Go twin.
-func testKDot4(t *testing.T, typ Type, asm4 kernel4, twin func(n int, w, x []byte) float32) {
+// testKDotRows checks one kernel of rows activation rows against the Go
+// twin.
+func testKDotRows(t *testing.T, typ Type, rows int, kernel kernel4, twin func(n int, w, x []byte) float32) {
 	r := rand.New(rand.NewPCG(23, 24))
 	for _, nb := range []int{0, 1, 2, 5, 11} {
 		for trial := range 30 {
 			n, rowBytes := nb*qkK, nb*q8KBytes
 			stride := rowBytes + r.IntN(2)*(1+r.IntN(300))
 			w := randomKWeights(t, r, typ, nb, trial)
-			x := make([]byte, 3*stride+rowBytes)
-			for row := range 4 {
+			x := make([]byte, (rows-1)*stride+rowBytes)
+			for row := range rows {
 				copy(x[row*stride:], randomQ8K(r, nb, -20, 20))
 			}
 			const outStride = 3
-			out := make([]float32, 3*outStride+1)
+			out := make([]float32, (rows-1)*outStride+2)
 			pw, _, _ := kBlocks(n, w, x, typ.TypeSize())
-			asm4(pw, unsafe.SliceData(x), stride, nb, &out[0], outStride)
-			for row := range 4 {
+			kernel(pw, unsafe.SliceData(x), stride, nb, &out[0], outStride)
+			for row := range rows {
 				got, want := out[row*outStride], twin(n, w, x[row*stride:])
 				if !sameFloat(got, want) {
 					t.Fatalf("%d blocks, trial %d, row %d: assembly %g (%#x), Go %g (%#x)",
@@ -240,15 +243,15 @@ func TestKDotAVX2Extremes(t *testing.T) {
 }
 
 // BenchmarkKDot compares each kernel, AVX2 and AVX-512 where the CPU has
-// it, with its Go twin on a row of 4096 values; the four-row kernels (x4)
-// multiply the row by four activation rows per op.
+// it, with its Go twin on a row of 4096 values; the four- and eight-row
+// kernels (x4, x8) multiply the row by four or eight activation rows per op.
 func BenchmarkKDot(b *testing.B) {
 	requireAVX2(b)
 	const n = 4096
 	for _, k := range kDotKernels {
 		w, x := quantizedRow(b, rand.New(rand.NewPCG(7, 8)), k.typ, n)
-		x4 := bytes.Repeat(x, 4)
-		var out [4]float32
+		x8 := bytes.Repeat(x, 8)
+		var out [8]float32
 		var sink float32
 		b.Run(k.typ.String()+"/go", func(b *testing.B) {
 			b.SetBytes(int64(len(w)))
@@ -264,14 +267,18 @@ func BenchmarkKDot(b *testing.B) {
 				}
 			})
 		}
-		for name, asm4 := range map[string]kernel4{"avx2x4": k.asm4, "avx512x4": k.asm4x512} {
-			if asm4 == nil || name == "avx512x4" && !hasAVX512() {
+		for _, c := range []struct {
+			name   string
+			rows   int
+			kernel kernel4
+		}{{"avx2x4", 4, k.asm4}, {"avx512x4", 4, k.asm4x512}, {"avx512x8", 8, k.asm8x512}} {
+			if c.kernel == nil || strings.HasPrefix(c.name, "avx512") && !hasAVX512() {
 				continue
 			}
-			b.Run(k.typ.String()+"/"+name, func(b *testing.B) {
-				b.SetBytes(int64(4 * len(w)))
+			b.Run(k.typ.String()+"/"+c.name, func(b *testing.B) {
+				b.SetBytes(int64(c.rows * len(w)))
 				for b.Loop() {
-					asm4(unsafe.SliceData(w), unsafe.SliceData(x4), len(x), n/qkK, &out[0], 1)
+					c.kernel(unsafe.SliceData(w), unsafe.SliceData(x8), len(x), n/qkK, &out[0], 1)
 				}
 			})
 		}

@@ -16,6 +16,10 @@ func vecDot4Q4K(n int, w, x []byte, stride int, out []float32, outStride int) {
 	vecDot4Rows(vecDotQ4KGeneric, n, w, x, stride, out, outStride)
 }
 
+func vecDot8Q4K(n int, w, x []byte, stride int, out []float32, outStride int) {
+	vecDot8By4(vecDot4Q4K, n, w, x, stride, out, outStride)
+}
+
 func vecDot4Q5K(n int, w, x []byte, stride int, out []float32, outStride int) {
 	vecDot4Rows(vecDotQ5KGeneric, n, w, x, stride, out, outStride)
 }

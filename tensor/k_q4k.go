@@ -21,6 +21,7 @@ func init() {
 		Quantize:   quantizeQ4K,
 		VecDot:     vecDotQ4K,
 		VecDot4:    vecDot4Q4K,
+		VecDot8:    vecDot8Q4K,
 		VecDotRows: vecDotRowsQ4K,
 	})
 }

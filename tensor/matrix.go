@@ -167,6 +167,7 @@ type mulJob struct {
 	n, chunk int // activation rows, and how many to take at a time
 	dot      func(n int, w, x []byte) float32
 	dot4     func(n int, w, x []byte, stride int, out []float32, outStride int)
+	dot8     func(n int, w, x []byte, stride int, out []float32, outStride int)
 	dot2x4   func(n int, w []byte, wStride int, x []byte, stride int, out []float32, outStride int)
 	dotRows  func(n int, w []byte, rowBytes, rows int, x []byte, out []float32)
 	split    *q8Split // the activations for the Q8_0 tile kernel, if it is used
@@ -235,6 +236,11 @@ func (j *mulJob) row(r, first, last int) {
 	m, xq, xRow, out, rows, cols := j.m, j.xq, j.xRow, j.out, j.m.Rows, j.m.Cols
 	w := m.Data[r*m.rowBytes : (r+1)*m.rowBytes]
 	i := first
+	if j.dot8 != nil {
+		for ; i+8 <= last; i += 8 {
+			j.dot8(cols, w, xq[i*xRow:(i+8)*xRow], xRow, out[i*rows+r:], rows)
+		}
+	}
 	if j.dot4 != nil {
 		for ; i+4 <= last; i += 4 {
 			j.dot4(cols, w, xq[i*xRow:(i+4)*xRow], xRow, out[i*rows+r:], rows)
@@ -272,6 +278,6 @@ func (m *Matrix) setKernels(n int, j *mulJob) {
 	case n >= 2 && o.BatchDot != nil && TinyBLASFits(m.Rows, m.Cols):
 		j.dot = o.BatchDot
 	default:
-		j.dot, j.dot4, j.dot2x4, j.dotRows = o.VecDot, o.VecDot4, o.VecDot2x4, o.VecDotRows
+		j.dot, j.dot4, j.dot8, j.dot2x4, j.dotRows = o.VecDot, o.VecDot4, o.VecDot8, o.VecDot2x4, o.VecDotRows
 	}
 }

@@ -28,6 +28,9 @@ type Ops struct {
 	// apart. Each result is identical to VecDot's: it only saves unpacking
 	// each weight block four times.
 	VecDot4 func(n int, w, x []byte, stride int, out []float32, outStride int)
+	// VecDot8, when set, is VecDot4 for eight activation rows, for formats
+	// with a kernel that unpacks each weight block once for eight.
+	VecDot8 func(n int, w, x []byte, stride int, out []float32, outStride int)
 	// VecDot2x4, when set, is VecDot4 for two weight rows at once, the
 	// first at the start of w and the other wStride bytes on. The result of
 	// weight row i and activation row j goes to out[j*outStride+i]. It
