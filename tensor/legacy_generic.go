@@ -30,6 +30,10 @@ func tileQ8_0(w []byte, wStride int, s *q8Split, first int, out []float32, outSt
 	tileQ8_0Generic(w, wStride, s, first, out, outStride)
 }
 
+func rowsQ8_0(w []byte, rowBytes, rows int, s *q8Split, out []float32) {
+	rowsQ8_0Generic(w, rowBytes, rows, s, out)
+}
+
 func vecDotRowsQ8_0(n int, w []byte, rowBytes, rows int, x []byte, out []float32) {
 	vecDotEachRow(vecDotQ8_0Generic, n, w, rowBytes, rows, x, out)
 }

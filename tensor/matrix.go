@@ -140,7 +140,9 @@ func (m *Matrix) MulInto(p *Pool, out []float32, a *Activations) {
 	chunk := max(4, activationCache/xRow/4*4)
 	a.job = mulJob{m: m, out: out, xq: xq, xRow: xRow, n: n, chunk: chunk}
 	m.setKernels(n, &a.job)
-	if cols := q8TileCols(); m.Type == Q8_0 && n >= cols {
+	// Q8_0 activations are laid out for the tile kernel, and with VNNI for
+	// the one-row kernel too.
+	if cols := q8TileCols(); m.Type == Q8_0 && (n >= cols || n == 1 && useAVX512) {
 		if !a.splitValid {
 			a.split.set(p, xq, n, m.Cols/legacyBlock)
 			a.splitValid = true
@@ -174,9 +176,15 @@ type mulJob struct {
 }
 
 // rows computes the products of weight rows lo…hi-1: all in one call for
-// one activation row where dotRows is there, two at a time where the tile
-// kernel or dot2x4 is, and the rest one at a time.
+// one activation row where rowsQ8_0 (activations laid out for VNNI) or
+// dotRows is there, two at a time where the tile kernel or dot2x4 is, and
+// the rest one at a time.
 func (j *mulJob) rows(_, lo, hi int) {
+	if j.n == 1 && j.split != nil {
+		m := j.m
+		rowsQ8_0(m.Data[lo*m.rowBytes:hi*m.rowBytes], m.rowBytes, hi-lo, j.split, j.out[lo:hi])
+		return
+	}
 	if j.n == 1 && j.dotRows != nil {
 		m := j.m
 		j.dotRows(m.Cols, m.Data[lo*m.rowBytes:hi*m.rowBytes], m.rowBytes, hi-lo, j.xq[:j.xRow], j.out[lo:hi])

@@ -132,22 +132,37 @@ func (s *q8Split) lanes(lanes *[8]int32, wb, q []byte) {
 	}
 }
 
+// dot returns the product of the Q8_0 weight row w and activation row i of
+// s, summed as vecDotQ8_0Generic sums it.
+func (s *q8Split) dot(w []byte, i int) float32 {
+	x := s.quants[i*s.blocks*q8SplitBlock:][:s.blocks*q8SplitBlock]
+	w = w[:s.blocks*q8_0Bytes]
+	var acc [8]float32
+	var lanes [8]int32
+	for b := range s.blocks {
+		s.lanes(&lanes, w[b*q8_0Bytes+2:][:legacyBlock], x[b*q8SplitBlock:][:q8SplitBlock])
+		accumulateLanes8(&acc, &lanes, loadF16(w[b*q8_0Bytes:])*s.scales[b*s.rows+i])
+	}
+	return sum8(&acc)
+}
+
 // tileQ8_0Generic is the tile kernel in Go: it sets out[c·outStride+r] to
 // the product of weight row r, wStride bytes after w, and activation row
-// first+c of s, for r < q8TileRows and c < s.cols, summed as
-// vecDotQ8_0Generic sums it.
+// first+c of s, for r < q8TileRows and c < s.cols.
 func tileQ8_0Generic(w []byte, wStride int, s *q8Split, first int, out []float32, outStride int) {
 	for c := range s.cols {
-		x := s.quants[(first+c)*s.blocks*q8SplitBlock:][:s.blocks*q8SplitBlock]
 		for r := range q8TileRows {
-			row := w[r*wStride:][:s.blocks*q8_0Bytes]
-			var acc [8]float32
-			var lanes [8]int32
-			for b := range s.blocks {
-				s.lanes(&lanes, row[b*q8_0Bytes+2:][:legacyBlock], x[b*q8SplitBlock:][:q8SplitBlock])
-				accumulateLanes8(&acc, &lanes, loadF16(row[b*q8_0Bytes:])*s.scales[b*s.rows+first+c])
-			}
-			out[c*outStride+r] = sum8(&acc)
+			out[c*outStride+r] = s.dot(w[r*wStride:], first+c)
 		}
+	}
+}
+
+// rowsQ8_0Generic sets out[r] to the product of weight row r, rowBytes
+// bytes apart from w, and the one activation row of s, for r < rows: what
+// generation does with every Q8_0 matrix where the activations are laid out
+// for VNNI.
+func rowsQ8_0Generic(w []byte, rowBytes, rows int, s *q8Split, out []float32) {
+	for r := range rows {
+		out[r] = s.dot(w[r*rowBytes:], 0)
 	}
 }

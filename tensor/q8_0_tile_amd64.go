@@ -6,6 +6,9 @@ func tileQ8_0AVX2(w *byte, wStride int, x *byte, xStride int, d *float32, dStrid
 //go:noescape
 func tileQ8_0VNNI(w *byte, wStride int, x *byte, xStride int, d *float32, dStride int, blocks int, out *float32, outStride int)
 
+//go:noescape
+func dotRowsQ8_0VNNI(w *byte, rowBytes, rows int, x *byte, d *float32, nb int, out *float32)
+
 // tileQ8_0 is tileQ8_0Generic, in AVX2 or AVX-512 VNNI, as the layout of s
 // asks, where the CPU has them.
 func tileQ8_0(w []byte, wStride int, s *q8Split, first int, out []float32, outStride int) {
@@ -23,4 +26,18 @@ func tileQ8_0(w []byte, wStride int, s *q8Split, first int, out []float32, outSt
 		kernel = tileQ8_0VNNI
 	}
 	kernel(&w[0], wStride, &x[0], rowBytes, &d[0], 4*s.rows, s.blocks, &out[0], outStride)
+}
+
+// rowsQ8_0 is rowsQ8_0Generic, in AVX-512 VNNI where the layout of s is
+// VNNI's and the CPU has it.
+func rowsQ8_0(w []byte, rowBytes, rows int, s *q8Split, out []float32) {
+	if !s.vnni || rows == 0 || s.blocks == 0 {
+		rowsQ8_0Generic(w, rowBytes, rows, s, out)
+		return
+	}
+	_ = w[(rows-1)*rowBytes+s.blocks*q8_0Bytes-1]
+	x := s.quants[:s.blocks*q8SplitBlock]
+	d := s.scales[:s.blocks]
+	_ = out[rows-1]
+	dotRowsQ8_0VNNI(&w[0], rowBytes, rows, &x[0], &d[0], s.blocks, &out[0])
 }

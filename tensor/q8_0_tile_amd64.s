@@ -193,3 +193,57 @@ q8tileVNNIDone:
 	STORE_HALVES(Z7, Y7, X7)
 	VZEROUPPER
 	RET
+
+// func dotRowsQ8_0VNNI(w *byte, rowBytes, rows int, x *byte, d *float32, nb int, out *float32)
+//
+// The one-row kernel of generation, for activations in the VNNI layout (one
+// row, so block b's scale is d[b]): each block's lanes come from VPDPBUSD as
+// in the tile kernel, and every float step is dotQ8_0AVX2's: the scales'
+// product, rounded, then one VFMADD231PS into the eight lanes, block after
+// block. VCVTPH2PS takes the weight scale from the block's first eight
+// bytes, all inside the block.
+TEXT ·dotRowsQ8_0VNNI(SB), NOSPLIT, $0-56
+	MOVQ w+0(FP), SI
+	MOVQ rowBytes+8(FP), R9
+	MOVQ rows+16(FP), R10
+	MOVQ out+48(FP), AX
+	MOVL $0x80808080, BX
+	VPBROADCASTD BX, Y14
+	TESTQ R10, R10
+	JZ    q80vnniDone
+
+q80vnniRow:
+	MOVQ x+24(FP), DI
+	MOVQ d+32(FP), DX
+	MOVQ nb+40(FP), CX
+	MOVQ SI, R11
+	VXORPS Y0, Y0, Y0
+	TESTQ CX, CX
+	JZ    q80vnniRowDone
+
+q80vnniBlock:
+	VPXOR 2(R11), Y14, Y1
+	VMOVDQU 32(DI), Y2
+	VPDPBUSD (DI), Y1, Y2
+	VCVTDQ2PS Y2, Y2
+	VCVTPH2PS (R11), X3
+	VMULSS (DX), X3, X3
+	VBROADCASTSS X3, Y3
+	VFMADD231PS Y2, Y3, Y0
+	ADDQ $34, R11
+	ADDQ $64, DI
+	ADDQ $4, DX
+	DECQ CX
+	JNZ  q80vnniBlock
+
+q80vnniRowDone:
+	SUM8(Y0, X0, X1)
+	VMOVSS X0, (AX)
+	ADDQ $4, AX
+	ADDQ R9, SI
+	DECQ R10
+	JNZ  q80vnniRow
+
+q80vnniDone:
+	VZEROUPPER
+	RET

@@ -75,6 +75,53 @@ func TestTileQ8_0MatchesVecDot(t *testing.T) {
 	}
 }
 
+// TestRowsQ8_0MatchesVecDot checks generation's Q8_0 kernel for
+// activations in the VNNI layout, in AVX-512 where the CPU has it and in Go,
+// against vecDotQ8_0Generic row by row, with weight rows packed tightly or
+// apart, quants at the extremes (-128 included), and that it writes only
+// its results.
+func TestRowsQ8_0MatchesVecDot(t *testing.T) {
+	defer func(old bool) { useAVX512 = old }(useAVX512)
+	r := rand.New(rand.NewPCG(45, 46))
+	pool := NewPool(1)
+	defer pool.Close()
+	for _, n := range testLengths {
+		for trial := range 20 {
+			rowBytes := n / legacyBlock * q8_0Bytes
+			stride := rowBytes + r.IntN(2)*(1+r.IntN(100))
+			rows := 1 + r.IntN(6)
+			w := make([]byte, (rows-1)*stride+rowBytes)
+			for row := range rows {
+				copy(w[row*stride:], randomLegacyBlocks(r, n, q8_0Bytes, 2))
+			}
+			x := randomLegacyBlocks(r, n, q8_0Bytes, 2)
+			useAVX512 = true
+			var s q8Split
+			s.set(pool, x, 1, n/legacyBlock)
+			for _, asm := range []bool{false, true} {
+				if asm && !hasAVX512() {
+					continue
+				}
+				out := make([]float32, rows+1)
+				out[rows] = -7
+				if asm {
+					rowsQ8_0(w, stride, rows, &s, out[:rows])
+				} else {
+					rowsQ8_0Generic(w, stride, rows, &s, out[:rows])
+				}
+				for row := range rows {
+					if got, want := out[row], vecDotQ8_0Generic(n, w[row*stride:], x); !sameBits(got, want) {
+						t.Fatalf("asm %v: n=%d trial %d row %d: %g, want %g", asm, n, trial, row, got, want)
+					}
+				}
+				if out[rows] != -7 {
+					t.Fatalf("asm %v: n=%d trial %d: wrote past its results", asm, n, trial)
+				}
+			}
+		}
+	}
+}
+
 // BenchmarkTileQ8_0 compares, per product of one 4096-value block row, the
 // tile kernel (two weight rows by five activation rows, eight with VNNI)
 // with the two-by-four
