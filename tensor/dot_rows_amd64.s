@@ -40,6 +40,48 @@ loop: \
 done: \
 	RET
 
+// Prompts multiply each weight row by a chunk of activation rows, four or
+// eight at a time. DOT_GROUPS makes those calls from assembly too: one Go
+// call per weight row and chunk instead of one per group.
+//
+// DOT_GROUPS calls kernel K, of ROWS activation rows, groups times, moving
+// x on by ROWS·stride bytes and out by ROWS·outStride floats after each
+// call. It keeps K's arguments at 0-47(SP) and its own state at 48-71(SP):
+// the current x, the current out and the groups left.
+#define DOT_GROUPS(K, ROWS) \
+	MOVQ  groups+48(FP), CX; \
+	TESTQ CX, CX; \
+	JZ    done; \
+	MOVQ  CX, 64(SP); \
+	MOVQ  x+8(FP), AX; \
+	MOVQ  AX, 48(SP); \
+	MOVQ  out+32(FP), AX; \
+	MOVQ  AX, 56(SP); \
+loop: \
+	MOVQ  w+0(FP), AX; \
+	MOVQ  AX, 0(SP); \
+	MOVQ  48(SP), AX; \
+	MOVQ  AX, 8(SP); \
+	MOVQ  stride+16(FP), AX; \
+	MOVQ  AX, 16(SP); \
+	MOVQ  nb+24(FP), AX; \
+	MOVQ  AX, 24(SP); \
+	MOVQ  56(SP), AX; \
+	MOVQ  AX, 32(SP); \
+	MOVQ  outStride+40(FP), AX; \
+	MOVQ  AX, 40(SP); \
+	CALL  K(SB); \
+	MOVQ  stride+16(FP), AX; \
+	IMULQ $ROWS, AX; \
+	ADDQ  AX, 48(SP); \
+	MOVQ  outStride+40(FP), AX; \
+	IMULQ $(4*ROWS), AX; \
+	ADDQ  AX, 56(SP); \
+	DECQ  64(SP); \
+	JNZ   loop; \
+done: \
+	RET
+
 // NOTHING is an AFTER for kernels that only return their result.
 #define NOTHING
 
@@ -77,3 +119,31 @@ TEXT ·dotRowsQ6KAVX512(SB), NOSPLIT, $56-48
 TEXT ·dotRowsQ8_0AVX2(SB), NOSPLIT, $56-49
 	MOVB $1, exact+48(FP)
 	DOT_ROWS(·dotQ8_0AVX2, Q8_0_EXACT)
+
+// func groupsQ4KAVX2(w, x *byte, stride, nb int, out *float32, outStride, groups int)
+TEXT ·groupsQ4KAVX2(SB), NOSPLIT, $72-56
+	DOT_GROUPS(·dot4Q4KAVX2, 4)
+
+// func groupsQ4KAVX512(w, x *byte, stride, nb int, out *float32, outStride, groups int)
+TEXT ·groupsQ4KAVX512(SB), NOSPLIT, $72-56
+	DOT_GROUPS(·dot4Q4KAVX512, 4)
+
+// func groups8Q4KAVX512(w, x *byte, stride, nb int, out *float32, outStride, groups int)
+TEXT ·groups8Q4KAVX512(SB), NOSPLIT, $72-56
+	DOT_GROUPS(·dot8Q4KAVX512, 8)
+
+// func groupsQ5KAVX2(w, x *byte, stride, nb int, out *float32, outStride, groups int)
+TEXT ·groupsQ5KAVX2(SB), NOSPLIT, $72-56
+	DOT_GROUPS(·dot4Q5KAVX2, 4)
+
+// func groupsQ5KAVX512(w, x *byte, stride, nb int, out *float32, outStride, groups int)
+TEXT ·groupsQ5KAVX512(SB), NOSPLIT, $72-56
+	DOT_GROUPS(·dot4Q5KAVX512, 4)
+
+// func groupsQ6KAVX2(w, x *byte, stride, nb int, out *float32, outStride, groups int)
+TEXT ·groupsQ6KAVX2(SB), NOSPLIT, $72-56
+	DOT_GROUPS(·dot4Q6KAVX2, 4)
+
+// func groupsQ6KAVX512(w, x *byte, stride, nb int, out *float32, outStride, groups int)
+TEXT ·groupsQ6KAVX512(SB), NOSPLIT, $72-56
+	DOT_GROUPS(·dot4Q6KAVX512, 4)

@@ -158,16 +158,23 @@ func vecDotEachRow(dot func(n int, w, x []byte) float32, n int, w []byte, rowByt
 	}
 }
 
-// vecDot4Rows is Ops.VecDot4 done one activation row at a time with dot.
-func vecDot4Rows(dot func(n int, w, x []byte) float32, n int, w, x []byte, stride int, out []float32, outStride int) {
-	for k := range 4 {
-		out[k*outStride] = dot(n, w, x[k*stride:])
+// vecDotEachX is Ops.VecDotBatch done one activation row at a time with
+// dot.
+func vecDotEachX(dot func(n int, w, x []byte) float32, n int, w, x []byte, stride, rows int, out []float32, outStride int) {
+	for i := range rows {
+		out[i*outStride] = dot(n, w, x[i*stride:])
 	}
 }
 
-// vecDot8By4 computes the products of one weight row and eight activation
-// rows with two calls of a four-row kernel, where there is no eight-row one.
-func vecDot8By4(dot4 func(n int, w, x []byte, stride int, out []float32, outStride int), n int, w, x []byte, stride int, out []float32, outStride int) {
-	dot4(n, w, x, stride, out, outStride)
-	dot4(n, w, x[4*stride:], stride, out[4*outStride:], outStride)
+// batchBy4 is Ops.VecDotBatch made of a four-row kernel, for as many groups
+// of four activation rows as there are, and a one-row one for the rest.
+func batchBy4(dot4 func(n int, w, x []byte, stride int, out []float32, outStride int), dot func(n int, w, x []byte) float32,
+	n int, w, x []byte, stride, rows int, out []float32, outStride int) {
+	i := 0
+	for ; i+4 <= rows; i += 4 {
+		dot4(n, w, x[i*stride:], stride, out[i*outStride:], outStride)
+	}
+	for ; i < rows; i++ {
+		out[i*outStride] = dot(n, w, x[i*stride:])
+	}
 }

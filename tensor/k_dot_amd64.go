@@ -109,49 +109,88 @@ func kBlocks(n int, w, x []byte, size int) (pw, px *byte, nb int) {
 	return unsafe.SliceData(w[:nb*size]), unsafe.SliceData(x[:nb*q8KBytes]), nb
 }
 
-func vecDot4Q4K(n int, w, x []byte, stride int, out []float32, outStride int) {
-	kDot4(dot4Q4KAVX2, dot4Q4KAVX512, vecDotQ4KGeneric, q4KBytes, n, w, x, stride, out, outStride)
+// The assembly loops over groups of activation rows (dot_rows_amd64.s),
+// each calling a four- or eight-row kernel groups times.
+
+//go:noescape
+func groupsQ4KAVX2(w, x *byte, stride, nb int, out *float32, outStride, groups int)
+
+//go:noescape
+func groupsQ4KAVX512(w, x *byte, stride, nb int, out *float32, outStride, groups int)
+
+//go:noescape
+func groups8Q4KAVX512(w, x *byte, stride, nb int, out *float32, outStride, groups int)
+
+//go:noescape
+func groupsQ5KAVX2(w, x *byte, stride, nb int, out *float32, outStride, groups int)
+
+//go:noescape
+func groupsQ5KAVX512(w, x *byte, stride, nb int, out *float32, outStride, groups int)
+
+//go:noescape
+func groupsQ6KAVX2(w, x *byte, stride, nb int, out *float32, outStride, groups int)
+
+//go:noescape
+func groupsQ6KAVX512(w, x *byte, stride, nb int, out *float32, outStride, groups int)
+
+// kernelGroups is the signature of those loops.
+type kernelGroups func(w, x *byte, stride, nb int, out *float32, outStride, groups int)
+
+// kBatch holds a K-quant's kernels for several activation rows: loops over
+// groups of four rows in AVX2 and AVX-512 and of eight in AVX-512 (nil
+// where there is none), the one-row kernels for the rows left over, and the
+// Go twin.
+type kBatch struct {
+	avx2, avx512, avx512x8 kernelGroups
+	one, one512            kernel1
+	twin                   func(n int, w, x []byte) float32
+	size                   int
 }
 
-// vecDot8Q4K runs the eight-row AVX-512 kernel where the CPU has it, the
-// four-row kernel twice otherwise.
-func vecDot8Q4K(n int, w, x []byte, stride int, out []float32, outStride int) {
-	if !useAVX512 {
-		vecDot8By4(vecDot4Q4K, n, w, x, stride, out, outStride)
+var (
+	q4KBatch = kBatch{groupsQ4KAVX2, groupsQ4KAVX512, groups8Q4KAVX512, dotQ4KAVX2, dotQ4KAVX512, vecDotQ4KGeneric, q4KBytes}
+	q5KBatch = kBatch{groupsQ5KAVX2, groupsQ5KAVX512, nil, dotQ5KAVX2, dotQ5KAVX512, vecDotQ5KGeneric, q5KBytes}
+	q6KBatch = kBatch{groupsQ6KAVX2, groupsQ6KAVX512, nil, dotQ6KAVX2, dotQ6KAVX512, vecDotQ6KGeneric, q6KBytes}
+)
+
+func vecDotBatchQ4K(n int, w, x []byte, stride, rows int, out []float32, outStride int) {
+	q4KBatch.dot(n, w, x, stride, rows, out, outStride)
+}
+
+func vecDotBatchQ5K(n int, w, x []byte, stride, rows int, out []float32, outStride int) {
+	q5KBatch.dot(n, w, x, stride, rows, out, outStride)
+}
+
+func vecDotBatchQ6K(n int, w, x []byte, stride, rows int, out []float32, outStride int) {
+	q6KBatch.dot(n, w, x, stride, rows, out, outStride)
+}
+
+// dot is Ops.VecDotBatch: eight activation rows at a time where the CPU
+// runs an eight-row kernel, then four at a time, each size of group in one
+// call, then the rows left one at a time.
+func (k *kBatch) dot(n int, w, x []byte, stride, rows int, out []float32, outStride int) {
+	nb := n / qkK
+	if !useAVX2 || rows == 0 || nb == 0 {
+		vecDotEachX(k.twin, n, w, x, stride, rows, out, outStride)
 		return
 	}
-	pw, px, nb := kBlocksRows(8, n, w, x, stride, q4KBytes, out, outStride)
-	dot8Q4KAVX512(pw, px, stride, nb, &out[0], outStride)
-}
-
-func vecDot4Q5K(n int, w, x []byte, stride int, out []float32, outStride int) {
-	kDot4(dot4Q5KAVX2, dot4Q5KAVX512, vecDotQ5KGeneric, q5KBytes, n, w, x, stride, out, outStride)
-}
-
-func vecDot4Q6K(n int, w, x []byte, stride int, out []float32, outStride int) {
-	kDot4(dot4Q6KAVX2, dot4Q6KAVX512, vecDotQ6KGeneric, q6KBytes, n, w, x, stride, out, outStride)
-}
-
-// kDot4 is kDot for one weight row and four activation rows stride bytes
-// apart, whose results go outStride floats apart.
-func kDot4(avx2, avx512 kernel4, twin func(n int, w, x []byte) float32, size, n int, w, x []byte, stride int, out []float32, outStride int) {
-	if !useAVX2 {
-		vecDot4Rows(twin, n, w, x, stride, out, outStride)
-		return
-	}
-	pw, px, nb := kBlocksRows(4, n, w, x, stride, size, out, outStride)
-	if useAVX512 {
-		avx512(pw, px, stride, nb, &out[0], outStride)
-		return
-	}
-	avx2(pw, px, stride, nb, &out[0], outStride)
-}
-
-// kBlocksRows is kBlocks for rows activation rows stride bytes apart, which
-// also checks that out has room for rows results outStride apart.
-func kBlocksRows(rows, n int, w, x []byte, stride, size int, out []float32, outStride int) (pw, px *byte, nb int) {
-	nb = n / qkK
-	_ = x[:(rows-1)*stride+nb*q8KBytes]
+	_ = w[nb*k.size-1]
+	_ = x[(rows-1)*stride+nb*q8KBytes-1]
 	_ = out[(rows-1)*outStride]
-	return unsafe.SliceData(w[:nb*size]), unsafe.SliceData(x), nb
+	i := 0
+	if g := rows / 8; useAVX512 && k.avx512x8 != nil && g > 0 {
+		k.avx512x8(&w[0], &x[0], stride, nb, &out[0], outStride, g)
+		i = 8 * g
+	}
+	if g := (rows - i) / 4; g > 0 {
+		groups := k.avx2
+		if useAVX512 {
+			groups = k.avx512
+		}
+		groups(&w[0], &x[i*stride], stride, nb, &out[i*outStride], outStride, g)
+		i += 4 * g
+	}
+	for ; i < rows; i++ {
+		out[i*outStride] = kDot(k.one, k.one512, k.twin, k.size, n, w, x[i*stride:])
+	}
 }

@@ -12,20 +12,16 @@ func vecDotQ5K(n int, w, x []byte) float32   { return vecDotQ5KGeneric(n, w, x) 
 func vecDotQ6K(n int, w, x []byte) float32   { return vecDotQ6KGeneric(n, w, x) }
 func vecDotIQ4XS(n int, w, x []byte) float32 { return vecDotIQ4XSGeneric(n, w, x) }
 
-func vecDot4Q4K(n int, w, x []byte, stride int, out []float32, outStride int) {
-	vecDot4Rows(vecDotQ4KGeneric, n, w, x, stride, out, outStride)
+func vecDotBatchQ4K(n int, w, x []byte, stride, rows int, out []float32, outStride int) {
+	vecDotEachX(vecDotQ4KGeneric, n, w, x, stride, rows, out, outStride)
 }
 
-func vecDot8Q4K(n int, w, x []byte, stride int, out []float32, outStride int) {
-	vecDot8By4(vecDot4Q4K, n, w, x, stride, out, outStride)
+func vecDotBatchQ5K(n int, w, x []byte, stride, rows int, out []float32, outStride int) {
+	vecDotEachX(vecDotQ5KGeneric, n, w, x, stride, rows, out, outStride)
 }
 
-func vecDot4Q5K(n int, w, x []byte, stride int, out []float32, outStride int) {
-	vecDot4Rows(vecDotQ5KGeneric, n, w, x, stride, out, outStride)
-}
-
-func vecDot4Q6K(n int, w, x []byte, stride int, out []float32, outStride int) {
-	vecDot4Rows(vecDotQ6KGeneric, n, w, x, stride, out, outStride)
+func vecDotBatchQ6K(n int, w, x []byte, stride, rows int, out []float32, outStride int) {
+	vecDotEachX(vecDotQ6KGeneric, n, w, x, stride, rows, out, outStride)
 }
 
 func vecDotRowsQ4K(n int, w []byte, rowBytes, rows int, x []byte, out []float32) {

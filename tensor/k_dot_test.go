@@ -7,16 +7,16 @@ import (
 )
 
 // TestKMulIntoMatchesVecDot multiplies K-quant matrices by batches of every
-// size up to 9, which MulInto splits into groups of four rows (VecDot4) and
-// single rows, and checks every output against VecDot bit for bit. The
+// size up to 9, which MulInto hands to VecDotBatch (groups of eight, of four
+// and single rows), and checks every output against VecDot bit for bit. The
 // widest matrix has activation rows so long that MulInto takes them four at
 // a time (activationCache).
 func TestKMulIntoMatchesVecDot(t *testing.T) {
 	r := rand.New(rand.NewPCG(25, 26))
 	for _, typ := range []Type{Q4_K, Q5_K, Q6_K} {
 		o, _ := OpsFor(typ)
-		if o.VecDot4 == nil {
-			t.Fatalf("%s: no VecDot4", typ)
+		if o.VecDotBatch == nil {
+			t.Fatalf("%s: no VecDotBatch", typ)
 		}
 		for _, shape := range []struct{ rows, cols, minBatch int }{{6, 3 * qkK, 1}, {2, 256 * qkK, 9}} {
 			checkMulInto(t, r, typ, shape.rows, shape.cols, shape.minBatch, o.VecDot)
@@ -55,6 +55,62 @@ func checkMulInto(t *testing.T, r *rand.Rand, typ Type, rows, cols, minBatch int
 				want := single(cols, w[row*wRow:], xq[i*xRow:])
 				if got := out[i*rows+row]; math.Float32bits(got) != math.Float32bits(want) {
 					t.Fatalf("%s %dx%d, batch of %d: output %d of row %d = %g, want %g", typ, rows, cols, n, i, row, got, want)
+				}
+			}
+		}
+	}
+}
+
+// TestVecDotBatchMatchesVecDot checks every VecDotBatch and RepackDotBatch
+// against its VecDot or RepackDot, in AVX-512 where the CPU has it and in
+// AVX2 or Go, for 0 to 21 activation rows (several groups of eight and of
+// four, and the rows left over), packed tightly or apart, and that it
+// writes only its results.
+func TestVecDotBatchMatchesVecDot(t *testing.T) {
+	defer func(old bool) { useAVX512 = old }(useAVX512)
+	r := rand.New(rand.NewPCG(47, 48))
+	for _, typ := range []Type{Q4_K, Q5_K, Q6_K, Q8_0, Q4_0} {
+		o, _ := OpsFor(typ)
+		batch, single := o.VecDotBatch, o.VecDot
+		if o.RepackDotBatch != nil {
+			batch, single = o.RepackDotBatch, o.RepackDot
+		}
+		if batch == nil {
+			t.Fatalf("%s: no batch kernel", typ)
+		}
+		n := 2 * qkK
+		w, _ := quantizedRow(t, r, typ, n)
+		for _, avx512 := range []bool{false, true} {
+			if avx512 && !hasAVX512() {
+				continue
+			}
+			useAVX512 = avx512
+			for rows := range 22 {
+				var x []byte
+				stride := 0
+				for range rows {
+					_, xq := quantizedRow(t, r, typ, n)
+					if stride == 0 {
+						stride = len(xq) + r.IntN(2)*(1+r.IntN(50))
+					}
+					x = append(x, xq...)
+					x = append(x, make([]byte, stride-len(xq))...)
+				}
+				outStride := 1 + r.IntN(3)
+				out := make([]float32, rows*outStride+1)
+				for i := range out {
+					out[i] = -7
+				}
+				batch(n, w, x, stride, rows, out, outStride)
+				for i, v := range out {
+					switch {
+					case i%outStride == 0 && i/outStride < rows:
+						if want := single(n, w, x[i/outStride*stride:]); !sameBits(v, want) {
+							t.Fatalf("%s AVX-512 %v, %d rows: row %d = %g, want %g", typ, avx512, rows, i/outStride, v, want)
+						}
+					case v != -7:
+						t.Fatalf("%s AVX-512 %v, %d rows: wrote out[%d] = %g", typ, avx512, rows, i, v)
+					}
 				}
 			}
 		}

@@ -15,14 +15,13 @@ const (
 
 func init() {
 	register(Ops{
-		Type:       Q4_K,
-		VecDotType: Q8_K,
-		ToFloat:    dequantizeQ4K,
-		Quantize:   quantizeQ4K,
-		VecDot:     vecDotQ4K,
-		VecDot4:    vecDot4Q4K,
-		VecDot8:    vecDot8Q4K,
-		VecDotRows: vecDotRowsQ4K,
+		Type:        Q4_K,
+		VecDotType:  Q8_K,
+		ToFloat:     dequantizeQ4K,
+		Quantize:    quantizeQ4K,
+		VecDot:      vecDotQ4K,
+		VecDotBatch: vecDotBatchQ4K,
+		VecDotRows:  vecDotRowsQ4K,
 	})
 }
 

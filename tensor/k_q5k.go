@@ -16,13 +16,13 @@ const (
 
 func init() {
 	register(Ops{
-		Type:       Q5_K,
-		VecDotType: Q8_K,
-		ToFloat:    dequantizeQ5K,
-		Quantize:   quantizeQ5K,
-		VecDot:     vecDotQ5K,
-		VecDot4:    vecDot4Q5K,
-		VecDotRows: vecDotRowsQ5K,
+		Type:        Q5_K,
+		VecDotType:  Q8_K,
+		ToFloat:     dequantizeQ5K,
+		Quantize:    quantizeQ5K,
+		VecDot:      vecDotQ5K,
+		VecDotBatch: vecDotBatchQ5K,
+		VecDotRows:  vecDotRowsQ5K,
 	})
 }
 

@@ -20,13 +20,13 @@ const (
 
 func init() {
 	register(Ops{
-		Type:       Q6_K,
-		VecDotType: Q8_K,
-		ToFloat:    dequantizeQ6K,
-		Quantize:   quantizeQ6K,
-		VecDot:     vecDotQ6K,
-		VecDot4:    vecDot4Q6K,
-		VecDotRows: vecDotRowsQ6K,
+		Type:        Q6_K,
+		VecDotType:  Q8_K,
+		ToFloat:     dequantizeQ6K,
+		Quantize:    quantizeQ6K,
+		VecDot:      vecDotQ6K,
+		VecDotBatch: vecDotBatchQ6K,
+		VecDotRows:  vecDotRowsQ6K,
 	})
 }
 

@@ -74,7 +74,7 @@ func vecDot4Q8_0(n int, w, x []byte, stride int, out []float32, outStride int) {
 			return
 		}
 	}
-	vecDot4Rows(vecDotQ8_0Generic, n, w, x, stride, out, outStride)
+	vecDotEachX(vecDotQ8_0Generic, n, w, x, stride, 4, out, outStride)
 }
 
 // vecDot2x4Q8_0 is vecDotQ8_0 of two weight rows wStride bytes apart
@@ -110,7 +110,7 @@ func repackDotQ4_0(n int, w, x []byte) float32 {
 // rows stride bytes apart, storing the results outStride floats apart.
 func repackDot4Q4_0(n int, w, x []byte, stride int, out []float32, outStride int) {
 	if !useAVX2 {
-		vecDot4Rows(repackDotQ4_0Generic, n, w, x, stride, out, outStride)
+		vecDotEachX(repackDotQ4_0Generic, n, w, x, stride, 4, out, outStride)
 		return
 	}
 	blocks := n / legacyBlock

@@ -345,12 +345,12 @@ func TestLegacyDot4MatchGo(t *testing.T) {
 
 // TestRepackMulIntoMatchesRepackDot multiplies a Q4_0 matrix the reference
 // repacks by batches of every size up to 9, which MulInto splits into
-// groups of four rows (RepackDot4) and single rows, and checks every output
+// groups of four rows and single rows (RepackDotBatch), and checks every output
 // against RepackDot bit for bit.
 func TestRepackMulIntoMatchesRepackDot(t *testing.T) {
 	o, _ := OpsFor(Q4_0)
-	if o.RepackDot4 == nil {
-		t.Fatal("Q4_0: no RepackDot4")
+	if o.RepackDotBatch == nil {
+		t.Fatal("Q4_0: no RepackDotBatch")
 	}
 	checkMulInto(t, rand.New(rand.NewPCG(35, 36)), Q4_0, 16, 320, 1, o.RepackDot)
 }
@@ -380,12 +380,12 @@ func BenchmarkLegacyDot4(b *testing.B) {
 		b.Run(c.name+"/asm1x4", func(b *testing.B) {
 			requireAsm(b)
 			run(b, func(n int, w, x []byte, stride int, out []float32, outStride int) {
-				vecDot4Rows(c.one, n, w, x, stride, out, outStride)
+				vecDotEachX(c.one, n, w, x, stride, 4, out, outStride)
 			})
 		})
 		b.Run(c.name+"/go", func(b *testing.B) {
 			run(b, func(n int, w, x []byte, stride int, out []float32, outStride int) {
-				vecDot4Rows(c.generic, n, w, x, stride, out, outStride)
+				vecDotEachX(c.generic, n, w, x, stride, 4, out, outStride)
 			})
 		})
 	}

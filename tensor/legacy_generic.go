@@ -8,7 +8,7 @@ func vecDotQ8_0(n int, w, x []byte) float32 { return vecDotQ8_0Generic(n, w, x) 
 func vecDotQ4_0(n int, w, x []byte) float32 { return vecDotQ4_0Generic(n, w, x) }
 
 func vecDot4Q8_0(n int, w, x []byte, stride int, out []float32, outStride int) {
-	vecDot4Rows(vecDotQ8_0Generic, n, w, x, stride, out, outStride)
+	vecDotEachX(vecDotQ8_0Generic, n, w, x, stride, 4, out, outStride)
 }
 
 func vecDot2x4Q8_0(n int, w []byte, wStride int, x []byte, stride int, out []float32, outStride int) {
@@ -16,7 +16,7 @@ func vecDot2x4Q8_0(n int, w []byte, wStride int, x []byte, stride int, out []flo
 }
 
 func repackDot4Q4_0(n int, w, x []byte, stride int, out []float32, outStride int) {
-	vecDot4Rows(repackDotQ4_0Generic, n, w, x, stride, out, outStride)
+	vecDotEachX(repackDotQ4_0Generic, n, w, x, stride, 4, out, outStride)
 }
 
 func repackDotQ4_0(n int, w, x []byte) float32 { return repackDotQ4_0Generic(n, w, x) }

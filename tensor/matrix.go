@@ -168,8 +168,7 @@ type mulJob struct {
 	xRow     int // bytes of one converted activation row
 	n, chunk int // activation rows, and how many to take at a time
 	dot      func(n int, w, x []byte) float32
-	dot4     func(n int, w, x []byte, stride int, out []float32, outStride int)
-	dot8     func(n int, w, x []byte, stride int, out []float32, outStride int)
+	dotBatch func(n int, w, x []byte, stride, rows int, out []float32, outStride int)
 	dot2x4   func(n int, w []byte, wStride int, x []byte, stride int, out []float32, outStride int)
 	dotRows  func(n int, w []byte, rowBytes, rows int, x []byte, out []float32)
 	split    *q8Split // the activations for the Q8_0 tile kernel, if it is used
@@ -243,18 +242,11 @@ func (j *mulJob) tile(r, first, last int) {
 func (j *mulJob) row(r, first, last int) {
 	m, xq, xRow, out, rows, cols := j.m, j.xq, j.xRow, j.out, j.m.Rows, j.m.Cols
 	w := m.Data[r*m.rowBytes : (r+1)*m.rowBytes]
-	i := first
-	if j.dot8 != nil {
-		for ; i+8 <= last; i += 8 {
-			j.dot8(cols, w, xq[i*xRow:(i+8)*xRow], xRow, out[i*rows+r:], rows)
-		}
+	if j.dotBatch != nil {
+		j.dotBatch(cols, w, xq[first*xRow:last*xRow], xRow, last-first, out[first*rows+r:], rows)
+		return
 	}
-	if j.dot4 != nil {
-		for ; i+4 <= last; i += 4 {
-			j.dot4(cols, w, xq[i*xRow:(i+4)*xRow], xRow, out[i*rows+r:], rows)
-		}
-	}
-	for ; i < last; i++ {
+	for i := first; i < last; i++ {
 		out[i*rows+r] = j.dot(cols, w, xq[i*xRow:(i+1)*xRow])
 	}
 }
@@ -275,17 +267,17 @@ func (m *Matrix) BatchInvariant() bool {
 // this matrix times a batch of n activation rows: its repack kernels for the
 // types and shapes it repacks (whatever n), tinyBLAS for float matrices it
 // fits when n ≥ 2, and its single-row vec_dot kernel otherwise. With the
-// repack kernel it also sets the type's RepackDot4, and with the vec_dot
-// kernel its VecDot4, VecDot2x4 and VecDotRows, if any, for several rows at
-// a time.
+// repack kernel it also sets the type's RepackDotBatch, and with the
+// vec_dot kernel its VecDotBatch, VecDot2x4 and VecDotRows, if any, for
+// several rows at a time.
 func (m *Matrix) setKernels(n int, j *mulJob) {
 	o := m.ops
 	switch {
 	case o.RepackDot != nil && m.Rows%o.RepackRows == 0:
-		j.dot, j.dot4 = o.RepackDot, o.RepackDot4
+		j.dot, j.dotBatch = o.RepackDot, o.RepackDotBatch
 	case n >= 2 && o.BatchDot != nil && TinyBLASFits(m.Rows, m.Cols):
 		j.dot = o.BatchDot
 	default:
-		j.dot, j.dot4, j.dot8, j.dot2x4, j.dotRows = o.VecDot, o.VecDot4, o.VecDot8, o.VecDot2x4, o.VecDotRows
+		j.dot, j.dotBatch, j.dot2x4, j.dotRows = o.VecDot, o.VecDotBatch, o.VecDot2x4, o.VecDotRows
 	}
 }

@@ -22,19 +22,17 @@ type Ops struct {
 	// VecDot returns the dot product of n values, w in Type and x in
 	// VecDotType. Nil for types that are only ever activations.
 	VecDot func(n int, w, x []byte) float32
-	// VecDot4, when set, computes VecDot of one weight row w against four
-	// activation rows at once, the first at the start of x and the others
+	// VecDotBatch, when set, computes VecDot of one weight row w against
+	// rows activation rows, the first at the start of x and the others
 	// stride bytes apart, and stores the results in out, outStride floats
 	// apart. Each result is identical to VecDot's: it only saves unpacking
-	// each weight block four times.
-	VecDot4 func(n int, w, x []byte, stride int, out []float32, outStride int)
-	// VecDot8, when set, is VecDot4 for eight activation rows, for formats
-	// with a kernel that unpacks each weight block once for eight.
-	VecDot8 func(n int, w, x []byte, stride int, out []float32, outStride int)
-	// VecDot2x4, when set, is VecDot4 for two weight rows at once, the
-	// first at the start of w and the other wStride bytes on. The result of
-	// weight row i and activation row j goes to out[j*outStride+i]. It
-	// saves loading each activation block twice.
+	// each weight block once per activation row.
+	VecDotBatch func(n int, w, x []byte, stride, rows int, out []float32, outStride int)
+	// VecDot2x4, when set, is VecDotBatch of four activation rows for two
+	// weight rows at once, the first at the start of w and the other
+	// wStride bytes on. The result of weight row i and activation row j
+	// goes to out[j*outStride+i]. It saves loading each activation block
+	// twice.
 	VecDot2x4 func(n int, w []byte, wStride int, x []byte, stride int, out []float32, outStride int)
 	// VecDotRows, when set, stores in out[r] VecDot of weight row r,
 	// rowBytes bytes apart from the start of w, and the one activation row
@@ -53,10 +51,10 @@ type Ops struct {
 	// those kernels do. Zero and nil for types it never repacks.
 	RepackRows int
 	RepackDot  func(n int, w, x []byte) float32
-	// RepackDot4, when set, is RepackDot of one weight row against four
-	// activation rows, laid out as for VecDot4. Each result is identical to
-	// RepackDot's.
-	RepackDot4 func(n int, w, x []byte, stride int, out []float32, outStride int)
+	// RepackDotBatch, when set, is RepackDot of one weight row against
+	// several activation rows, laid out as for VecDotBatch. Each result is
+	// identical to RepackDot's.
+	RepackDotBatch func(n int, w, x []byte, stride, rows int, out []float32, outStride int)
 }
 
 var opsTable = map[Type]*Ops{}

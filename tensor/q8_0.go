@@ -13,15 +13,15 @@ const (
 
 func init() {
 	register(Ops{
-		Type:       Q8_0,
-		VecDotType: Q8_0,
-		ToFloat:    toFloatQ8_0,
-		Quantize:   quantizeQ8_0,
-		FromFloat:  fromFloatQ8_0,
-		VecDot:     vecDotQ8_0,
-		VecDot4:    vecDot4Q8_0,
-		VecDot2x4:  vecDot2x4Q8_0,
-		VecDotRows: vecDotRowsQ8_0,
+		Type:        Q8_0,
+		VecDotType:  Q8_0,
+		ToFloat:     toFloatQ8_0,
+		Quantize:    quantizeQ8_0,
+		FromFloat:   fromFloatQ8_0,
+		VecDot:      vecDotQ8_0,
+		VecDotBatch: vecDotBatchQ8_0,
+		VecDot2x4:   vecDot2x4Q8_0,
+		VecDotRows:  vecDotRowsQ8_0,
 	})
 	// Q8_1 only ever holds activations, so it has no dot product of its own.
 	register(Ops{
@@ -126,6 +126,10 @@ func vecDotQ8_0Generic(n int, w, x []byte) float32 {
 // vecDot2x4Rows is Ops.VecDot2x4 done one weight row at a time with dot.
 func vecDot2x4Rows(dot func(n int, w, x []byte) float32, n int, w []byte, wStride int, x []byte, stride int, out []float32, outStride int) {
 	for i := range 2 {
-		vecDot4Rows(dot, n, w[i*wStride:], x, stride, out[i:], outStride)
+		vecDotEachX(dot, n, w[i*wStride:], x, stride, 4, out[i:], outStride)
 	}
+}
+
+func vecDotBatchQ8_0(n int, w, x []byte, stride, rows int, out []float32, outStride int) {
+	batchBy4(vecDot4Q8_0, vecDotQ8_0, n, w, x, stride, rows, out, outStride)
 }
