@@ -80,12 +80,8 @@ func vecDotIQ4XS(n int, w, x []byte) float32 {
 	return kDot(dotIQ4XSAVX2, nil, vecDotIQ4XSGeneric, iq4xsBytes, n, w, x)
 }
 
-// kernel1 and kernel4 are the signatures of the one-row and four-row
-// assembly kernels.
-type (
-	kernel1 func(w, x *byte, nb int) float32
-	kernel4 func(w, x *byte, stride, nb int, out *float32, outStride int)
-)
+// kernel1 is the signature of the one-row assembly kernels.
+type kernel1 func(w, x *byte, nb int) float32
 
 // kDot multiplies a weight row of n values in blocks of size bytes by its
 // Q8_K activations with avx512 where the CPU runs it (and there is one),

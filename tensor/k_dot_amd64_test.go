@@ -13,6 +13,10 @@ import (
 	"golang.org/x/sys/cpu"
 )
 
+// kernel4 is the signature of the assembly kernels of four and of eight
+// activation rows, which DOT_GROUPS calls.
+type kernel4 func(w, x *byte, stride, nb int, out *float32, outStride int)
+
 // kDotKernels pairs each format's assembly kernels, for one and four
 // activation rows in AVX2 and AVX-512 and for eight in AVX-512, with its Go
 // twin; a kernel the format lacks is nil.
