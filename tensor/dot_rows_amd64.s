@@ -147,3 +147,7 @@ TEXT ·groupsQ6KAVX2(SB), NOSPLIT, $72-56
 // func groupsQ6KAVX512(w, x *byte, stride, nb int, out *float32, outStride, groups int)
 TEXT ·groupsQ6KAVX512(SB), NOSPLIT, $72-56
 	DOT_GROUPS(·dot4Q6KAVX512, 4)
+
+// func groups8Q6KAVX512(w, x *byte, stride, nb int, out *float32, outStride, groups int)
+TEXT ·groups8Q6KAVX512(SB), NOSPLIT, $72-56
+	DOT_GROUPS(·dot8Q6KAVX512, 8)

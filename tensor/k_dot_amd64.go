@@ -45,6 +45,9 @@ func dot4Q4KAVX512(w, x *byte, stride, nb int, out *float32, outStride int)
 func dot8Q4KAVX512(w, x *byte, stride, nb int, out *float32, outStride int)
 
 //go:noescape
+func dot8Q6KAVX512(w, x *byte, stride, nb int, out *float32, outStride int)
+
+//go:noescape
 func dot4Q5KAVX2(w, x *byte, stride, nb int, out *float32, outStride int)
 
 //go:noescape
@@ -129,6 +132,9 @@ func groupsQ6KAVX2(w, x *byte, stride, nb int, out *float32, outStride, groups i
 //go:noescape
 func groupsQ6KAVX512(w, x *byte, stride, nb int, out *float32, outStride, groups int)
 
+//go:noescape
+func groups8Q6KAVX512(w, x *byte, stride, nb int, out *float32, outStride, groups int)
+
 // kernelGroups is the signature of those loops.
 type kernelGroups func(w, x *byte, stride, nb int, out *float32, outStride, groups int)
 
@@ -146,7 +152,7 @@ type kBatch struct {
 var (
 	q4KBatch = kBatch{groupsQ4KAVX2, groupsQ4KAVX512, groups8Q4KAVX512, dotQ4KAVX2, dotQ4KAVX512, vecDotQ4KGeneric, q4KBytes}
 	q5KBatch = kBatch{groupsQ5KAVX2, groupsQ5KAVX512, nil, dotQ5KAVX2, dotQ5KAVX512, vecDotQ5KGeneric, q5KBytes}
-	q6KBatch = kBatch{groupsQ6KAVX2, groupsQ6KAVX512, nil, dotQ6KAVX2, dotQ6KAVX512, vecDotQ6KGeneric, q6KBytes}
+	q6KBatch = kBatch{groupsQ6KAVX2, groupsQ6KAVX512, groups8Q6KAVX512, dotQ6KAVX2, dotQ6KAVX512, vecDotQ6KGeneric, q6KBytes}
 )
 
 func vecDotBatchQ4K(n int, w, x []byte, stride, rows int, out []float32, outStride int) {

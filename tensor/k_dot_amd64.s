@@ -575,11 +575,14 @@ q4k4Done:
 // SHUFFLES_512 loads the scale shuffle masks of runs 2g and 2g+1, for g 0
 // to 3, into Z20-Z23, once a call: the table is only 32-byte aligned, so
 // each 512-bit load of it splits across two cache lines.
-#define SHUFFLES_512 \
-	VMOVDQU64 kScaleShuffle<>+0(SB), Z20; \
-	VMOVDQU64 kScaleShuffle<>+64(SB), Z21; \
-	VMOVDQU64 kScaleShuffle<>+128(SB), Z22; \
-	VMOVDQU64 kScaleShuffle<>+192(SB), Z23
+#define SHUFFLES_512 SHUFFLES_AT_512(Z20, Z21, Z22, Z23)
+
+// SHUFFLES_AT_512 is SHUFFLES_512 into the registers M0-M3.
+#define SHUFFLES_AT_512(M0, M1, M2, M3) \
+	VMOVDQU64 kScaleShuffle<>+0(SB), M0; \
+	VMOVDQU64 kScaleShuffle<>+64(SB), M1; \
+	VMOVDQU64 kScaleShuffle<>+128(SB), M2; \
+	VMOVDQU64 kScaleShuffle<>+192(SB), M3
 
 // CLEAR_HIGH_512 clears Z16-Z23, whose upper halves VZEROUPPER leaves as
 // they are.
@@ -753,12 +756,61 @@ q4k4zDone:
 
 // ACCUMULATE_512 adds the integer lanes Z (low half Y) of the row whose
 // Q8_K block is at A, halves added together, times yd·d, with d in every
-// lane of Y13, to its accumulator ACC, as FOLD_512 and ACCUMULATE4 do.
-#define ACCUMULATE_512(Z, Y, A, ACC) \
+// lane of D, to its accumulator ACC, as FOLD_512 and ACCUMULATE4 do. It
+// uses Y26.
+#define ACCUMULATE_512(Z, Y, A, ACC, D) \
 	FOLD_512(Z, Y, Y26); \
 	VCVTDQ2PS Y, Y; \
-	VMULPS.BCST A, Y13, Y26; \
+	VMULPS.BCST A, D, Y26; \
 	VFMADD231PS Y, Y26, ACC
+
+// ACCUMULATE8_512 ends a block of an eight-row kernel: the integer lanes
+// Z16-Z23 times d, in every lane of D, go into the accumulators Y0-Y7.
+#define ACCUMULATE8_512(D) \
+	ACCUMULATE_512(Z16, Y16, (DI), Y0, D); \
+	ACCUMULATE_512(Z17, Y17, (DI)(R11*1), Y1, D); \
+	ACCUMULATE_512(Z18, Y18, (DI)(R11*2), Y2, D); \
+	ACCUMULATE_512(Z19, Y19, (DI)(R12*1), Y3, D); \
+	ACCUMULATE_512(Z20, Y20, (R13), Y4, D); \
+	ACCUMULATE_512(Z21, Y21, (R13)(R11*1), Y5, D); \
+	ACCUMULATE_512(Z22, Y22, (R13)(R11*2), Y6, D); \
+	ACCUMULATE_512(Z23, Y23, (R13)(R12*1), Y7, D)
+
+// SUMS8 leaves sum8 of the accumulators Y0-Y7 in X0-X7.
+#define SUMS8 \
+	SUMS4; \
+	SUM8_OF(Y4, X4); \
+	SUM8_OF(Y5, X5); \
+	SUM8_OF(Y6, X6); \
+	SUM8_OF(Y7, X7)
+
+// STORE8 writes the low floats of X0-X7 to out, outStride floats apart.
+#define STORE8 \
+	MOVQ out+32(FP), AX; \
+	MOVQ outStride+40(FP), BX; \
+	SHLQ $2, BX; \
+	LEAQ (BX)(BX*2), DX; \
+	VMOVSS X0, (AX); \
+	VMOVSS X1, (AX)(BX*1); \
+	VMOVSS X2, (AX)(BX*2); \
+	VMOVSS X3, (AX)(DX*1); \
+	LEAQ (AX)(BX*4), AX; \
+	VMOVSS X4, (AX); \
+	VMOVSS X5, (AX)(BX*1); \
+	VMOVSS X6, (AX)(BX*2); \
+	VMOVSS X7, (AX)(DX*1)
+
+// CLEAR_ALL_HIGH_512 clears Z16-Z31, as CLEAR_HIGH_512 does Z16-Z23.
+#define CLEAR_ALL_HIGH_512 \
+	CLEAR_HIGH_512; \
+	VPXORD X24, X24, X24; \
+	VPXORD X25, X25, X25; \
+	VPXORD X26, X26, X26; \
+	VPXORD X27, X27, X27; \
+	VPXORD X28, X28, X28; \
+	VPXORD X29, X29, X29; \
+	VPXORD X30, X30, X30; \
+	VPXORD X31, X31, X31
 
 // func dot8Q4KAVX512(w, x *byte, stride, nb int, out *float32, outStride int)
 TEXT ·dot8Q4KAVX512(SB), NOSPLIT, $0-48
@@ -767,10 +819,7 @@ TEXT ·dot8Q4KAVX512(SB), NOSPLIT, $0-48
 	MOVQ stride+16(FP), R11
 	MOVQ nb+24(FP), CX
 	LEAQ (R11)(R11*2), R12
-	VMOVDQU64 kScaleShuffle<>+0(SB), Z28
-	VMOVDQU64 kScaleShuffle<>+64(SB), Z29
-	VMOVDQU64 kScaleShuffle<>+128(SB), Z30
-	VMOVDQU64 kScaleShuffle<>+192(SB), Z31
+	SHUFFLES_AT_512(Z28, Z29, Z30, Z31)
 	VXORPS Y0, Y0, Y0
 	VXORPS Y1, Y1, Y1
 	VXORPS Y2, Y2, Y2
@@ -799,51 +848,20 @@ q4k8zBlock:
 	Q4K8_GROUP(3, Z31)
 	LOAD_HALF(0, 0, X13)
 	VBROADCASTSS X13, Y13
-	ACCUMULATE_512(Z16, Y16, (DI), Y0)
-	ACCUMULATE_512(Z17, Y17, (DI)(R11*1), Y1)
-	ACCUMULATE_512(Z18, Y18, (DI)(R11*2), Y2)
-	ACCUMULATE_512(Z19, Y19, (DI)(R12*1), Y3)
-	ACCUMULATE_512(Z20, Y20, (R13), Y4)
-	ACCUMULATE_512(Z21, Y21, (R13)(R11*1), Y5)
-	ACCUMULATE_512(Z22, Y22, (R13)(R11*2), Y6)
-	ACCUMULATE_512(Z23, Y23, (R13)(R12*1), Y7)
+	ACCUMULATE8_512(Y13)
 	ADDQ $144, SI
 	ADDQ $292, DI
 	DECQ CX
 	JNZ  q4k8zBlock
 
 q4k8zDone:
-	SUMS4
-	SUM8_OF(Y4, X4)
-	SUM8_OF(Y5, X5)
-	SUM8_OF(Y6, X6)
-	SUM8_OF(Y7, X7)
+	SUMS8
 	PAIR_RESULTS(Y9, X9, X0, X1)
 	PAIR_RESULTS(Y10, X10, X2, X3)
 	PAIR_RESULTS(Y11, X11, X4, X5)
 	PAIR_RESULTS(Y12, X12, X6, X7)
-	MOVQ out+32(FP), AX
-	MOVQ outStride+40(FP), BX
-	SHLQ $2, BX
-	LEAQ (BX)(BX*2), DX
-	VMOVSS X0, (AX)
-	VMOVSS X1, (AX)(BX*1)
-	VMOVSS X2, (AX)(BX*2)
-	VMOVSS X3, (AX)(DX*1)
-	LEAQ (AX)(BX*4), AX
-	VMOVSS X4, (AX)
-	VMOVSS X5, (AX)(BX*1)
-	VMOVSS X6, (AX)(BX*2)
-	VMOVSS X7, (AX)(DX*1)
-	CLEAR_HIGH_512
-	VPXORD X24, X24, X24
-	VPXORD X25, X25, X25
-	VPXORD X26, X26, X26
-	VPXORD X27, X27, X27
-	VPXORD X28, X28, X28
-	VPXORD X29, X29, X29
-	VPXORD X30, X30, X30
-	VPXORD X31, X31, X31
+	STORE8
+	CLEAR_ALL_HIGH_512
 	VZEROUPPER
 	RET
 
@@ -1111,10 +1129,14 @@ q5k4zDone:
 // Q6K_HEADER starts a Q6_K block of a one- or four-row kernel: its scales
 // as words in Y12 (as in dotQ6KAVX2) and the integer lanes Y4-Y7 cleared.
 #define Q6K_HEADER \
+	Q6K_SCALES; \
+	CLEAR_LANES4
+
+// Q6K_SCALES sets Y12 to the scales of the Q6_K block at SI as words.
+#define Q6K_SCALES \
 	VMOVDQU 192(SI), X12; \
 	VPSHUFB q6KScaleOrder<>(SB), X12, X12; \
-	VPMOVSXBW X12, Y12; \
-	CLEAR_LANES4
+	VPMOVSXBW X12, Y12
 
 // func dot4Q6KAVX2(w, x *byte, stride, nb int, out *float32, outStride int)
 TEXT ·dot4Q6KAVX2(SB), NOSPLIT, $0-48
@@ -1167,10 +1189,32 @@ q6k4Done:
 #define Q6K4_PAIR_512(qh, SH, Z, j, M) \
 	Q6K_LEVELS_512(qh, SH, Z); \
 	VPSHUFB M, Z12, Z9; \
-	Q6K4_ROW_512((4+32*j)(DI), Z4); \
-	Q6K4_ROW_512((4+32*j)(DI)(R11*1), Z5); \
-	Q6K4_ROW_512((4+32*j)(DI)(R11*2), Z6); \
-	Q6K4_ROW_512((4+32*j)(DI)(R12*1), Z7)
+	Q6K_ROWS4_512(DI, j, Z4, Z5, Z6, Z7)
+
+// Q6K_ROWS4_512 adds runs j and j+1 of the levels in Z8 to A0-A3, the
+// lanes of the four rows from B (B, B+R11, B+2·R11, B+R12).
+#define Q6K_ROWS4_512(B, j, A0, A1, A2, A3) \
+	Q6K4_ROW_512((4+32*j)(B), A0); \
+	Q6K4_ROW_512((4+32*j)(B)(R11*1), A1); \
+	Q6K4_ROW_512((4+32*j)(B)(R11*2), A2); \
+	Q6K4_ROW_512((4+32*j)(B)(R12*1), A3)
+
+// Q6K8_PAIR is Q6K4_PAIR_512 for the eight rows of the eight-row kernel,
+// into Z16-Z23.
+#define Q6K8_PAIR(qh, SH, Z, j, M) \
+	Q6K_LEVELS_512(qh, SH, Z); \
+	VPSHUFB M, Z12, Z9; \
+	Q6K_ROWS4_512(DI, j, Z16, Z17, Z18, Z19); \
+	Q6K_ROWS4_512(R13, j, Z20, Z21, Z22, Z23)
+
+// Q6K8_HALF is Q6K4_HALF_512 for the eight-row kernel, whose shift counts
+// are in Z24 and Z25.
+#define Q6K8_HALF(h, M0, M1) \
+	VMOVDQU64 (64*h)(SI), Z8; \
+	Q6K8_PAIR((128+32*h), VPSLLVW, Z24, (4*h), M0); \
+	VMOVDQU64 (64*h)(SI), Z8; \
+	VPSRLW $4, Z8, Z8; \
+	Q6K8_PAIR((128+32*h), VPSRLVW, Z25, (4*h+2), M1)
 
 // Q6K4_HALF_512 adds the runs 4h…4h+3 of the Q6_K block at SI to Z4-Z7,
 // with the masks M0 (runs 4h and 4h+1) and M1 (4h+2 and 4h+3).
@@ -1264,6 +1308,55 @@ q6k4zDone:
 	SHLQ $2, BX
 	STORE4
 	CLEAR_HIGH_512
+	VZEROUPPER
+	RET
+
+// The eight-row Q6_K kernel: rows 0-3 from DI and 4-7 from R13 =
+// DI+4·R11, as in the eight-row Q4_K kernel, each row what the four-row
+// kernel makes of it. Z8-Z15 are the four-row kernel's, Z16-Z23 the rows'
+// integer lanes, Z24 and Z25 the shift counts, Z27 d, Z28-Z31 the shuffle
+// masks.
+
+// func dot8Q6KAVX512(w, x *byte, stride, nb int, out *float32, outStride int)
+TEXT ·dot8Q6KAVX512(SB), NOSPLIT, $0-48
+	MOVQ w+0(FP), SI
+	MOVQ x+8(FP), DI
+	MOVQ stride+16(FP), R11
+	MOVQ nb+24(FP), CX
+	SHUFFLES_AT_512(Z28, Z29, Z30, Z31)
+	Q6K_START
+	VXORPS Y4, Y4, Y4
+	VXORPS Y5, Y5, Y5
+	VXORPS Y6, Y6, Y6
+	VXORPS Y7, Y7, Y7
+	VPBROADCASTD X13, Z13
+	VPBROADCASTD X14, Z14
+	VPBROADCASTD X15, Z15
+	UPPER_WORDS_MASK
+	SHIFT_COUNTS(4, 2, Z24)
+	SHIFT_COUNTS(0, 2, Z25)
+	TESTQ CX, CX
+	JZ    q6k8zDone
+
+q6k8zBlock:
+	Q6K_SCALES
+	VINSERTI64X4 $1, Y12, Z12, Z12
+	CLEAR_HIGH_512
+	LEAQ (DI)(R11*4), R13
+	Q6K8_HALF(0, Z28, Z29)
+	Q6K8_HALF(1, Z30, Z31)
+	LOAD_HALF(208, 0, X27)
+	VBROADCASTSS X27, Y27
+	ACCUMULATE8_512(Y27)
+	ADDQ $210, SI
+	ADDQ $292, DI
+	DECQ CX
+	JNZ  q6k8zBlock
+
+q6k8zDone:
+	SUMS8
+	STORE8
+	CLEAR_ALL_HIGH_512
 	VZEROUPPER
 	RET
 

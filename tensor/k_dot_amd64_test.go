@@ -33,7 +33,7 @@ var kDotKernels = []struct {
 	{Q3_K, dotQ3KAVX2, nil, nil, nil, nil, vecDotQ3KGeneric},
 	{Q4_K, dotQ4KAVX2, dotQ4KAVX512, dot4Q4KAVX2, dot4Q4KAVX512, dot8Q4KAVX512, vecDotQ4KGeneric},
 	{Q5_K, dotQ5KAVX2, dotQ5KAVX512, dot4Q5KAVX2, dot4Q5KAVX512, nil, vecDotQ5KGeneric},
-	{Q6_K, dotQ6KAVX2, dotQ6KAVX512, dot4Q6KAVX2, dot4Q6KAVX512, nil, vecDotQ6KGeneric},
+	{Q6_K, dotQ6KAVX2, dotQ6KAVX512, dot4Q6KAVX2, dot4Q6KAVX512, dot8Q6KAVX512, vecDotQ6KGeneric},
 	{IQ4_XS, dotIQ4XSAVX2, nil, nil, nil, nil, vecDotIQ4XSGeneric},
 }
 
