@@ -61,20 +61,17 @@ func checkMulInto(t *testing.T, r *rand.Rand, typ Type, rows, cols, minBatch int
 	}
 }
 
-// TestVecDotBatchMatchesVecDot checks every VecDotBatch and RepackDotBatch
-// against its VecDot or RepackDot, in AVX-512 where the CPU has it and in
+// TestVecDotBatchMatchesVecDot checks every VecDotBatch against its VecDot,
+// in AVX-512 where the CPU has it and in
 // AVX2 or Go, for 0 to 21 activation rows (several groups of eight and of
 // four, and the rows left over), packed tightly or apart, and that it
 // writes only its results.
 func TestVecDotBatchMatchesVecDot(t *testing.T) {
 	defer func(old bool) { useAVX512 = old }(useAVX512)
 	r := rand.New(rand.NewPCG(47, 48))
-	for _, typ := range []Type{Q4_K, Q5_K, Q6_K, Q8_0, Q4_0} {
+	for _, typ := range []Type{Q4_K, Q5_K, Q6_K, Q8_0} {
 		o, _ := OpsFor(typ)
 		batch, single := o.VecDotBatch, o.VecDot
-		if o.RepackDotBatch != nil {
-			batch, single = o.RepackDotBatch, o.RepackDot
-		}
 		if batch == nil {
 			t.Fatalf("%s: no batch kernel", typ)
 		}

@@ -23,9 +23,6 @@ func dotQ4_0AVX2(w, x *byte, blocks int) float32
 func repackDotQ4_0AVX2(w, x *byte, blocks int) float32
 
 //go:noescape
-func repackDot4Q4_0AVX2(w, x *byte, stride, blocks int, out *float32, outStride int)
-
-//go:noescape
 func dotQ4_1AVX2(w, x *byte, blocks int) float32
 
 //go:noescape
@@ -106,19 +103,6 @@ func repackDotQ4_0(n int, w, x []byte) float32 {
 	return repackDotQ4_0AVX2(blockRows(n, w, x, q4_0Bytes))
 }
 
-// repackDot4Q4_0 is repackDotQ4_0 of one weight row against four activation
-// rows stride bytes apart, storing the results outStride floats apart.
-func repackDot4Q4_0(n int, w, x []byte, stride int, out []float32, outStride int) {
-	if !useAVX2 {
-		vecDotEachX(repackDotQ4_0Generic, n, w, x, stride, 4, out, outStride)
-		return
-	}
-	blocks := n / legacyBlock
-	_ = x[:3*stride+blocks*q8_0Bytes] // the four rows lie inside x
-	_ = out[3*outStride]
-	repackDot4Q4_0AVX2(unsafe.SliceData(w[:blocks*q4_0Bytes]), unsafe.SliceData(x), stride, blocks, &out[0], outStride)
-}
-
 func vecDotQ5_0(n int, w, x []byte) float32 {
 	if !useAVX2 {
 		return vecDotQ5_0Generic(n, w, x)
@@ -154,4 +138,31 @@ func fromFloatQ8_0(src []float32, dst []byte) {
 	}
 	blocks := len(src) / legacyBlock
 	fromFloatQ8_0AVX2(unsafe.SliceData(src), unsafe.SliceData(dst[:blocks*q8_0Bytes]), blocks)
+}
+
+//go:noescape
+func repackRowsQ4_0AVX2(w *byte, rowBytes, groups int, x *byte, blocks int, out *float32, sums *int32)
+
+// repackRowsBlocks is the most blocks repackRowsQ4_0AVX2 takes: its 8·Σx
+// for each block go in an array on the stack.
+const repackRowsBlocks = 1024
+
+// repackDotRowsQ4_0 is Ops.RepackDotRows: eight weight rows at a time in
+// AVX2, each row's sum in a lane as the reference's repacked layout has it,
+// and the rows left one at a time.
+func repackDotRowsQ4_0(n int, w []byte, rowBytes, rows int, x []byte, out []float32) {
+	blocks, groups := n/legacyBlock, rows/8
+	if !useAVX2 || blocks == 0 || blocks > repackRowsBlocks {
+		groups = 0
+	}
+	if groups > 0 {
+		_ = w[(8*groups-1)*rowBytes+blocks*q4_0Bytes-1]
+		_ = x[blocks*q8_0Bytes-1]
+		_ = out[8*groups-1]
+		var sums [repackRowsBlocks]int32
+		repackRowsQ4_0AVX2(&w[0], rowBytes, groups, &x[0], blocks, &out[0], &sums[0])
+	}
+	for r := 8 * groups; r < rows; r++ {
+		out[r] = repackDotQ4_0(n, w[r*rowBytes:], x)
+	}
 }

@@ -235,74 +235,146 @@ rq40done:
 	VZEROUPPER
 	RET
 
-// REPACK_ROW sets Y (low half X) to the eight lane sums of the Q4_0 levels
-// in Y2 against the Q8_0 block at ADDR, given eights in Y6. Clobbers Y4, Y5.
-#define REPACK_ROW(ADDR, Y) \
-	VMOVDQU ADDR, Y4; \
-	VMOVDQA Y2, Y; \
-	OFFSET_LANES(Y, Y4, Y6, Y5)
+// The reference multiplies a Q4_0 matrix it repacks eight rows at a time,
+// each row's block sum in a lane of its own, and so sums each row as
+// repackDotQ4_0Generic does: one fused multiply-add a block. The kernel
+// below does the same from the file's layout: PAIR_Q4_0 leaves the lanes of
+// two rows in one register, one row in each half, and three VPHADDDs fold
+// four such registers into the eight block sums, in the lane order r0 r2
+// r4 r6 r1 r3 r5 r7. The offset of the levels (8) comes off as 8·Σx, made
+// for every block of x before the first group, and the weight scales are
+// put together in the same lane order with scalar loads (a gather is slow
+// on some CPUs).
 
-// func repackDot4Q4_0AVX2(w, x *byte, stride, blocks int, out *float32, outStride int)
+// PAIR_Q4_0 sets L to the lanes of the Q4_0 blocks at A (low half) and B
+// (high half) against the activations x0…x15 in both halves of Y14 and
+// x16…x31 in Y15, their levels unsigned (without the offset). It uses Y8,
+// Y9 and the nibble mask in Y12.
+#define PAIR_Q4_0(A, B, L) \
+	VMOVDQU     A, X8; \
+	VINSERTI128 $1, B, Y8, Y8; \
+	VPSRLW      $4, Y8, Y9; \
+	VPAND       Y12, Y8, Y8; \
+	VPAND       Y12, Y9, Y9; \
+	VPMADDUBSW  Y14, Y8, Y8; \
+	VPMADDUBSW  Y15, Y9, Y9; \
+	VPADDW      Y9, Y8, Y8; \
+	VPMADDWD    onesInt16<>(SB), Y8, L
+
+// HALVES4 sets R to the four F16 scales at A, B, C and D, the first in the
+// low word, using BX.
+#define HALVES4(A, B, C, D, R) \
+	MOVWQZX A, R; \
+	MOVWQZX B, BX; \
+	SHLQ    $16, BX; \
+	ORQ     BX, R; \
+	MOVWQZX C, BX; \
+	SHLQ    $32, BX; \
+	ORQ     BX, R; \
+	MOVWQZX D, BX; \
+	SHLQ    $48, BX; \
+	ORQ     BX, R
+
+// func repackRowsQ4_0AVX2(w *byte, rowBytes, groups int, x *byte, blocks int, out *float32, sums *int32)
 //
-// repackDotQ4_0AVX2 for one weight row against four activation rows stride
-// bytes apart: each weight block is unpacked once for the four of them. The
-// four accumulators are the lanes of X0; each lane takes the same fused
-// multiply-add, in the same order, as the one-row kernel's accumulator.
-TEXT ·repackDot4Q4_0AVX2(SB), NOSPLIT, $0-48
-	MOVQ w+0(FP), SI
-	MOVQ x+8(FP), DI
-	MOVQ stride+16(FP), R8
-	MOVQ blocks+24(FP), CX
-	LEAQ (DI)(R8*1), R9
-	LEAQ (R9)(R8*1), R10
-	LEAQ (R10)(R8*1), R11
-	VXORPS  X0, X0, X0
-	VMOVDQU eights<>(SB), Y6
-	TESTQ   CX, CX
-	JZ      rq404done
+// For groups groups of eight weight rows rowBytes apart, from w on, it
+// sets out[r] to repackDotQ4_0 of row r and the activation row x, using
+// sums[:blocks] for 8·Σx. Rows 0-3 of a group are at R11 + (0, 1, 2, 3)·R8,
+// rows 4-7 at R13 = R11 + 4·R8.
+TEXT ·repackRowsQ4_0AVX2(SB), NOSPLIT, $0-56
+	MOVQ x+24(FP), DI
+	MOVQ blocks+32(FP), CX
+	MOVQ sums+48(FP), DX
+	VMOVDQU minInt8<>(SB), Y11
+	VPXOR   Y10, Y10, Y10
+	TESTQ CX, CX
+	JZ    rq4rowsSumsDone
 
-rq404loop:
-	// Scales: X12 = dx0…dx3, times dw in every lane.
-	VPBROADCASTW (DI), X12
-	VPINSRW      $1, (R9), X12, X12
-	VPINSRW      $2, (R10), X12, X12
-	VPINSRW      $3, (R11), X12, X12
-	VPBROADCASTW (SI), X13
-	VCVTPH2PS    X12, X12
-	VCVTPH2PS    X13, X13
-	VMULPS       X12, X13, X13
-	NIBBLES(2(SI), X2, Y2, X3)
-	REPACK_ROW(2(DI), Y8)
-	REPACK_ROW(2(R9), Y9)
-	REPACK_ROW(2(R10), Y10)
-	REPACK_ROW(2(R11), Y11)
-	// X8 = the four rows' block sums, row k in lane k.
-	VPHADDD      Y9, Y8, Y8
-	VPHADDD      Y11, Y10, Y10
-	VPHADDD      Y10, Y8, Y8
-	VEXTRACTI128 $1, Y8, X9
-	VPADDD       X9, X8, X8
-	VCVTDQ2PS    X8, X8
-	VFMADD231PS  X8, X13, X0
-	ADDQ $18, SI
+rq4rowsSums:
+	// Σ(x+128) of each 8 bytes, then of all 32, less 32·128.
+	VMOVDQU      2(DI), Y1
+	VPXOR        Y11, Y1, Y1
+	VPSADBW      Y10, Y1, Y1
+	VEXTRACTI128 $1, Y1, X2
+	VPADDQ       X2, X1, X1
+	VPSHUFD      $0x4e, X1, X2
+	VPADDQ       X2, X1, X1
+	VMOVD        X1, AX
+	SUBL         $4096, AX
+	SHLL         $3, AX
+	MOVL         AX, (DX)
 	ADDQ $34, DI
-	ADDQ $34, R9
-	ADDQ $34, R10
-	ADDQ $34, R11
+	ADDQ $4, DX
 	DECQ CX
-	JNZ  rq404loop
+	JNZ  rq4rowsSums
 
-rq404done:
-	MOVQ out+32(FP), AX
-	MOVQ outStride+40(FP), BX
-	SHLQ $2, BX
-	VMOVSS     X0, (AX)
-	ADDQ       BX, AX
-	VEXTRACTPS $1, X0, (AX)
-	ADDQ       BX, AX
-	VEXTRACTPS $2, X0, (AX)
-	ADDQ       BX, AX
-	VEXTRACTPS $3, X0, (AX)
+rq4rowsSumsDone:
+	MOVQ w+0(FP), SI
+	MOVQ rowBytes+8(FP), R8
+	MOVQ groups+16(FP), R9
+	MOVQ out+40(FP), AX
+	LEAQ (R8)(R8*2), R10
+	VMOVDQU nibbleMask<>(SB), Y12
+	TESTQ R9, R9
+	JZ    rq4rowsDone
+
+rq4rowsGroup:
+	MOVQ x+24(FP), DI
+	MOVQ blocks+32(FP), CX
+	MOVQ sums+48(FP), R12
+	MOVQ SI, R11
+	LEAQ (SI)(R8*8), R14
+	LEAQ (R14)(R8*8), R14
+	VXORPS Y0, Y0, Y0
+	TESTQ CX, CX
+	JZ    rq4rowsStore
+
+rq4rowsBlock:
+	LEAQ (R11)(R8*4), R13
+	PREFETCHT1 (R14)
+	PREFETCHT1 64(R14)
+	PREFETCHT1 128(R14)
+	ADDQ $144, R14
+	VBROADCASTI128 2(DI), Y14
+	VBROADCASTI128 18(DI), Y15
+	PAIR_Q4_0(2(R11), 2(R11)(R8*1), Y1)
+	PAIR_Q4_0(2(R11)(R8*2), 2(R11)(R10*1), Y2)
+	VPHADDD Y2, Y1, Y1
+	PAIR_Q4_0(2(R13), 2(R13)(R8*1), Y2)
+	PAIR_Q4_0(2(R13)(R8*2), 2(R13)(R10*1), Y3)
+	VPHADDD Y3, Y2, Y2
+	VPHADDD Y2, Y1, Y1
+	VPBROADCASTD (R12), Y2
+	VPSUBD       Y2, Y1, Y1
+	VCVTDQ2PS    Y1, Y1
+	// The scales: each row's dw times dx.
+	HALVES4((R11), (R11)(R8*2), (R13), (R13)(R8*2), DX)
+	VMOVQ DX, X5
+	HALVES4((R11)(R8*1), (R11)(R10*1), (R13)(R8*1), (R13)(R10*1), DX)
+	VPINSRQ $1, DX, X5, X5
+	VCVTPH2PS    X5, Y5
+	VPBROADCASTW (DI), X6
+	VCVTPH2PS    X6, Y6
+	VMULPS       Y6, Y5, Y5
+	VFMADD231PS  Y1, Y5, Y0
+	ADDQ $18, R11
+	ADDQ $34, DI
+	ADDQ $4, R12
+	DECQ CX
+	JNZ  rq4rowsBlock
+
+rq4rowsStore:
+	VEXTRACTF128 $1, Y0, X1
+	VUNPCKLPS X1, X0, X2
+	VUNPCKHPS X1, X0, X3
+	VMOVUPS X2, (AX)
+	VMOVUPS X3, 16(AX)
+	ADDQ $32, AX
+	LEAQ (SI)(R8*8), SI
+	DECQ R9
+	JNZ  rq4rowsGroup
+
+rq4rowsDone:
 	VZEROUPPER
 	RET
 

@@ -296,7 +296,6 @@ var legacyDot4s = []struct {
 	one, generic func(n int, w, x []byte) float32
 }{
 	{"Q8_0", Q8_0, vecDot4Q8_0, vecDotQ8_0, vecDotQ8_0Generic},
-	{"Q4_0repack", Q4_0, repackDot4Q4_0, repackDotQ4_0, repackDotQ4_0Generic},
 }
 
 // TestLegacyDot4MatchGo checks each four-row kernel against its Go twin
@@ -345,12 +344,12 @@ func TestLegacyDot4MatchGo(t *testing.T) {
 
 // TestRepackMulIntoMatchesRepackDot multiplies a Q4_0 matrix the reference
 // repacks by batches of every size up to 9, which MulInto splits into
-// groups of four rows and single rows (RepackDotBatch), and checks every output
+// RepackDotRows calls, one per activation row, and checks every output
 // against RepackDot bit for bit.
 func TestRepackMulIntoMatchesRepackDot(t *testing.T) {
 	o, _ := OpsFor(Q4_0)
-	if o.RepackDotBatch == nil {
-		t.Fatal("Q4_0: no RepackDotBatch")
+	if o.RepackDotRows == nil {
+		t.Fatal("Q4_0: no RepackDotRows")
 	}
 	checkMulInto(t, rand.New(rand.NewPCG(35, 36)), Q4_0, 16, 320, 1, o.RepackDot)
 }
@@ -451,4 +450,63 @@ func TestQ8_0MulIntoMatchesVecDot(t *testing.T) {
 	for _, rows := range []int{6, 7} {
 		checkMulInto(t, r, Q8_0, rows, 320, 1, o.VecDot)
 	}
+}
+
+// TestRepackDotRowsMatchGo checks RepackDotRows of Q4_0, whose assembly
+// takes eight weight rows at a time, against the Go twin row by row, for 0
+// to 20 rows (several groups and the rows left over) packed tightly or
+// apart, and that it writes only its results.
+func TestRepackDotRowsMatchGo(t *testing.T) {
+	r := rand.New(rand.NewPCG(49, 50))
+	o, _ := OpsFor(Q4_0)
+	for _, n := range testLengths {
+		for trial := range 10 {
+			size := n / legacyBlock * q4_0Bytes
+			rows := r.IntN(21)
+			rowBytes := size + r.IntN(2)*(1+r.IntN(100))
+			w := make([]byte, max(0, (rows-1)*rowBytes+size))
+			for row := range rows {
+				copy(w[row*rowBytes:], randomLegacyBlocks(r, n, q4_0Bytes, 2))
+			}
+			x := randomLegacyBlocks(r, n, q8_0Bytes, 2)
+			out := make([]float32, rows+1)
+			out[rows] = -7
+			o.RepackDotRows(n, w, rowBytes, rows, x, out[:rows])
+			for row := range rows {
+				if got, want := out[row], repackDotQ4_0Generic(n, w[row*rowBytes:], x); !sameBits(got, want) {
+					t.Fatalf("n=%d trial %d, row %d of %d: %g (%#x), Go %g (%#x)", n, trial, row, rows, got, math.Float32bits(got), want, math.Float32bits(want))
+				}
+			}
+			if out[rows] != -7 {
+				t.Fatalf("n=%d trial %d: wrote past its %d results", n, trial, rows)
+			}
+		}
+	}
+}
+
+// BenchmarkRepackDotRows compares, on 64 Q4_0 rows of 2048 values against
+// one activation row, RepackDotRows (eight rows at a time) with the one-row
+// kernel called for each row.
+func BenchmarkRepackDotRows(b *testing.B) {
+	requireAsm(b)
+	const n, rows = 2048, 64
+	r := rand.New(rand.NewPCG(11, 12))
+	rowBytes := n / legacyBlock * q4_0Bytes
+	w := randomLegacyBlocks(r, n*rows, q4_0Bytes, 2)
+	x := randomLegacyBlocks(r, n, q8_0Bytes, 2)
+	out := make([]float32, rows)
+	b.Run("rows8", func(b *testing.B) {
+		b.SetBytes(int64(len(w)))
+		for b.Loop() {
+			repackDotRowsQ4_0(n, w, rowBytes, rows, x, out)
+		}
+	})
+	b.Run("one", func(b *testing.B) {
+		b.SetBytes(int64(len(w)))
+		for b.Loop() {
+			for i := range rows {
+				out[i] = repackDotQ4_0(n, w[i*rowBytes:], x)
+			}
+		}
+	})
 }

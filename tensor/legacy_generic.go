@@ -15,10 +15,6 @@ func vecDot2x4Q8_0(n int, w []byte, wStride int, x []byte, stride int, out []flo
 	vecDot2x4Rows(vecDotQ8_0Generic, n, w, wStride, x, stride, out, outStride)
 }
 
-func repackDot4Q4_0(n int, w, x []byte, stride int, out []float32, outStride int) {
-	vecDotEachX(repackDotQ4_0Generic, n, w, x, stride, 4, out, outStride)
-}
-
 func repackDotQ4_0(n int, w, x []byte) float32 { return repackDotQ4_0Generic(n, w, x) }
 func vecDotQ5_0(n int, w, x []byte) float32    { return vecDotQ5_0Generic(n, w, x) }
 func vecDotQ4_1(n int, w, x []byte) float32    { return vecDotQ4_1Generic(n, w, x) }
@@ -32,6 +28,10 @@ func tileQ8_0(w []byte, wStride int, s *q8Split, first int, out []float32, outSt
 
 func rowsQ8_0(w []byte, rowBytes, rows int, s *q8Split, out []float32) {
 	rowsQ8_0Generic(w, rowBytes, rows, s, out)
+}
+
+func repackDotRowsQ4_0(n int, w []byte, rowBytes, rows int, x []byte, out []float32) {
+	vecDotEachRow(repackDotQ4_0Generic, n, w, rowBytes, rows, x, out)
 }
 
 func vecDotRowsQ8_0(n int, w []byte, rowBytes, rows int, x []byte, out []float32) {

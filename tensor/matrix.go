@@ -174,9 +174,10 @@ type mulJob struct {
 	split    *q8Split // the activations for the Q8_0 tile kernel, if it is used
 }
 
-// rows computes the products of weight rows lo…hi-1: all in one call for
-// one activation row where rowsQ8_0 (activations laid out for VNNI) or
-// dotRows is there, two at a time where the tile kernel or dot2x4 is, and
+// rows computes the products of weight rows lo…hi-1: all in one call per
+// activation row where rowsQ8_0 (one activation row laid out for VNNI) or
+// dotRows is there (for one activation row, or for every one where there
+// is no dotBatch), two at a time where the tile kernel or dot2x4 is, and
 // the rest one at a time.
 func (j *mulJob) rows(_, lo, hi int) {
 	if j.n == 1 && j.split != nil {
@@ -184,9 +185,11 @@ func (j *mulJob) rows(_, lo, hi int) {
 		rowsQ8_0(m.Data[lo*m.rowBytes:hi*m.rowBytes], m.rowBytes, hi-lo, j.split, j.out[lo:hi])
 		return
 	}
-	if j.n == 1 && j.dotRows != nil {
-		m := j.m
-		j.dotRows(m.Cols, m.Data[lo*m.rowBytes:hi*m.rowBytes], m.rowBytes, hi-lo, j.xq[:j.xRow], j.out[lo:hi])
+	if j.dotRows != nil && (j.n == 1 || j.dotBatch == nil) {
+		m, rows := j.m, j.m.Rows
+		for i := range j.n {
+			j.dotRows(m.Cols, m.Data[lo*m.rowBytes:hi*m.rowBytes], m.rowBytes, hi-lo, j.xq[i*j.xRow:(i+1)*j.xRow], j.out[i*rows+lo:i*rows+hi])
+		}
 		return
 	}
 	for first := 0; first < j.n; first += j.chunk {
@@ -267,14 +270,14 @@ func (m *Matrix) BatchInvariant() bool {
 // this matrix times a batch of n activation rows: its repack kernels for the
 // types and shapes it repacks (whatever n), tinyBLAS for float matrices it
 // fits when n ≥ 2, and its single-row vec_dot kernel otherwise. With the
-// repack kernel it also sets the type's RepackDotBatch, and with the
-// vec_dot kernel its VecDotBatch, VecDot2x4 and VecDotRows, if any, for
-// several rows at a time.
+// repack kernel it also sets the type's RepackDotRows, which then serves
+// every activation row, and with the vec_dot kernel its VecDotBatch,
+// VecDot2x4 and VecDotRows, if any, for several rows at a time.
 func (m *Matrix) setKernels(n int, j *mulJob) {
 	o := m.ops
 	switch {
 	case o.RepackDot != nil && m.Rows%o.RepackRows == 0:
-		j.dot, j.dotBatch = o.RepackDot, o.RepackDotBatch
+		j.dot, j.dotRows = o.RepackDot, o.RepackDotRows
 	case n >= 2 && o.BatchDot != nil && TinyBLASFits(m.Rows, m.Cols):
 		j.dot = o.BatchDot
 	default:

@@ -51,10 +51,10 @@ type Ops struct {
 	// those kernels do. Zero and nil for types it never repacks.
 	RepackRows int
 	RepackDot  func(n int, w, x []byte) float32
-	// RepackDotBatch, when set, is RepackDot of one weight row against
-	// several activation rows, laid out as for VecDotBatch. Each result is
-	// identical to RepackDot's.
-	RepackDotBatch func(n int, w, x []byte, stride, rows int, out []float32, outStride int)
+	// RepackDotRows, when set, is VecDotRows for RepackDot. The reference's
+	// repack kernels keep each weight row's sum in a lane of its own, and
+	// so does this, for batches too: one call per activation row.
+	RepackDotRows func(n int, w []byte, rowBytes, rows int, x []byte, out []float32)
 }
 
 var opsTable = map[Type]*Ops{}

@@ -7,14 +7,14 @@ const q4_0Bytes = 18
 
 func init() {
 	register(Ops{
-		Type:           Q4_0,
-		VecDotType:     Q8_0,
-		ToFloat:        toFloatQ4_0,
-		Quantize:       quantizeQ4_0,
-		VecDot:         vecDotQ4_0,
-		RepackRows:     8,
-		RepackDot:      repackDotQ4_0,
-		RepackDotBatch: repackDotBatchQ4_0,
+		Type:          Q4_0,
+		VecDotType:    Q8_0,
+		ToFloat:       toFloatQ4_0,
+		Quantize:      quantizeQ4_0,
+		VecDot:        vecDotQ4_0,
+		RepackRows:    8,
+		RepackDot:     repackDotQ4_0,
+		RepackDotRows: repackDotRowsQ4_0,
 	})
 }
 
@@ -90,8 +90,4 @@ func repackDotQ4_0Generic(n int, w, x []byte) float32 {
 		acc = fma32(float32(sumInts(&lanes)), loadF16(wb)*loadF16(xb), acc)
 	}
 	return acc
-}
-
-func repackDotBatchQ4_0(n int, w, x []byte, stride, rows int, out []float32, outStride int) {
-	batchBy4(repackDot4Q4_0, repackDotQ4_0, n, w, x, stride, rows, out, outStride)
 }
