@@ -141,28 +141,47 @@ func fromFloatQ8_0(src []float32, dst []byte) {
 }
 
 //go:noescape
+func repackSumsQ4_0AVX2(x *byte, blocks int, sums *int32, step int)
+
+//go:noescape
 func repackRowsQ4_0AVX2(w *byte, rowBytes, groups int, x *byte, blocks int, out *float32, sums *int32)
 
-// repackRowsBlocks is the most blocks repackRowsQ4_0AVX2 takes: its 8·Σx
-// for each block go in an array on the stack.
+//go:noescape
+func repackRows2Q4_0AVX2(w *byte, rowBytes, groups int, x *byte, xStride, blocks int, out *float32, outStride int, sums *int32)
+
+// repackRowsBlocks is the most blocks the kernels of repackDotRowsQ4_0
+// take: 8·Σx of each block of two activation rows goes in an array on the
+// stack.
 const repackRowsBlocks = 1024
 
-// repackDotRowsQ4_0 is Ops.RepackDotRows: eight weight rows at a time in
-// AVX2, each row's sum in a lane as the reference's repacked layout has it,
-// and the rows left one at a time.
-func repackDotRowsQ4_0(n int, w []byte, rowBytes, rows int, x []byte, out []float32) {
+// repackDotRowsQ4_0 is Ops.RepackDotRows: in AVX2, eight weight rows and
+// two activation rows at a time, then eight weight rows and the activation
+// row left, each weight row's sum in a lane as the reference's repacked
+// layout has it; the weight rows left one at a time.
+func repackDotRowsQ4_0(n int, w []byte, rowBytes, rows int, x []byte, xStride, xRows int, out []float32, outStride int) {
 	blocks, groups := n/legacyBlock, rows/8
 	if !useAVX2 || blocks == 0 || blocks > repackRowsBlocks {
 		groups = 0
 	}
-	if groups > 0 {
+	if groups > 0 && xRows > 0 {
 		_ = w[(8*groups-1)*rowBytes+blocks*q4_0Bytes-1]
-		_ = x[blocks*q8_0Bytes-1]
-		_ = out[8*groups-1]
-		var sums [repackRowsBlocks]int32
-		repackRowsQ4_0AVX2(&w[0], rowBytes, groups, &x[0], blocks, &out[0], &sums[0])
+		_ = x[(xRows-1)*xStride+blocks*q8_0Bytes-1]
+		_ = out[(xRows-1)*outStride+8*groups-1]
+		var sums [2 * repackRowsBlocks]int32
+		i := 0
+		for ; i+2 <= xRows; i += 2 {
+			repackSumsQ4_0AVX2(&x[i*xStride], blocks, &sums[0], 8)
+			repackSumsQ4_0AVX2(&x[(i+1)*xStride], blocks, &sums[1], 8)
+			repackRows2Q4_0AVX2(&w[0], rowBytes, groups, &x[i*xStride], xStride, blocks, &out[i*outStride], outStride, &sums[0])
+		}
+		if i < xRows {
+			repackSumsQ4_0AVX2(&x[i*xStride], blocks, &sums[0], 4)
+			repackRowsQ4_0AVX2(&w[0], rowBytes, groups, &x[i*xStride], blocks, &out[i*outStride], &sums[0])
+		}
 	}
-	for r := 8 * groups; r < rows; r++ {
-		out[r] = repackDotQ4_0(n, w[r*rowBytes:], x)
+	for i := range xRows {
+		for r := 8 * groups; r < rows; r++ {
+			out[i*outStride+r] = repackDotQ4_0(n, w[r*rowBytes:], x[i*xStride:])
+		}
 	}
 }

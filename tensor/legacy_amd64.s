@@ -237,29 +237,51 @@ rq40done:
 
 // The reference multiplies a Q4_0 matrix it repacks eight rows at a time,
 // each row's block sum in a lane of its own, and so sums each row as
-// repackDotQ4_0Generic does: one fused multiply-add a block. The kernel
-// below does the same from the file's layout: PAIR_Q4_0 leaves the lanes of
+// repackDotQ4_0Generic does: one fused multiply-add a block. The kernels
+// below do the same from the file's layout: PAIR_Q4_0 leaves the lanes of
 // two rows in one register, one row in each half, and three VPHADDDs fold
 // four such registers into the eight block sums, in the lane order r0 r2
 // r4 r6 r1 r3 r5 r7. The offset of the levels (8) comes off as 8·Σx, made
-// for every block of x before the first group, and the weight scales are
-// put together in the same lane order with scalar loads (a gather is slow
-// on some CPUs).
+// for every block of an activation row beforehand (repackSumsQ4_0AVX2),
+// and the weight scales are put together in the same lane order with
+// scalar loads (a gather is slow on some CPUs). While a group of eight
+// rows is multiplied, the group after next is prefetched into L2, 144
+// bytes (its share of eight 18-byte blocks) a block: the rows of a group
+// are read side by side, which the hardware prefetchers do not follow.
 
 // PAIR_Q4_0 sets L to the lanes of the Q4_0 blocks at A (low half) and B
 // (high half) against the activations x0…x15 in both halves of Y14 and
 // x16…x31 in Y15, their levels unsigned (without the offset). It uses Y8,
 // Y9 and the nibble mask in Y12.
 #define PAIR_Q4_0(A, B, L) \
-	VMOVDQU     A, X8; \
-	VINSERTI128 $1, B, Y8, Y8; \
-	VPSRLW      $4, Y8, Y9; \
-	VPAND       Y12, Y8, Y8; \
-	VPAND       Y12, Y9, Y9; \
+	UNPACK_PAIR(A, B); \
 	VPMADDUBSW  Y14, Y8, Y8; \
 	VPMADDUBSW  Y15, Y9, Y9; \
 	VPADDW      Y9, Y8, Y8; \
 	VPMADDWD    onesInt16<>(SB), Y8, L
+
+// UNPACK_PAIR sets Y8 to the low nibbles (levels 0-15) of the Q4_0 blocks
+// at A (low half) and B (high half), and Y9 to their high nibbles (levels
+// 16-31), with the nibble mask in Y12.
+#define UNPACK_PAIR(A, B) \
+	VMOVDQU     A, X8; \
+	VINSERTI128 $1, B, Y8, Y8; \
+	VPSRLW      $4, Y8, Y9; \
+	VPAND       Y12, Y8, Y8; \
+	VPAND       Y12, Y9, Y9
+
+// PAIR2_Q4_0 is PAIR_Q4_0 against two activation rows: LA gets the lanes
+// against x in Y14 and Y15, LB against x in Y10 and Y11. It uses Y7.
+#define PAIR2_Q4_0(A, B, LA, LB) \
+	UNPACK_PAIR(A, B); \
+	VPMADDUBSW Y14, Y8, LA; \
+	VPMADDUBSW Y15, Y9, Y7; \
+	VPADDW     Y7, LA, LA; \
+	VPMADDWD   onesInt16<>(SB), LA, LA; \
+	VPMADDUBSW Y10, Y8, Y8; \
+	VPMADDUBSW Y11, Y9, Y9; \
+	VPADDW     Y9, Y8, Y8; \
+	VPMADDWD   onesInt16<>(SB), Y8, LB
 
 // HALVES4 sets R to the four F16 scales at A, B, C and D, the first in the
 // low word, using BX.
@@ -275,23 +297,63 @@ rq40done:
 	SHLQ    $48, BX; \
 	ORQ     BX, R
 
-// func repackRowsQ4_0AVX2(w *byte, rowBytes, groups int, x *byte, blocks int, out *float32, sums *int32)
+// GROUP_SCALES sets Y5 to the weight scales of the block at R11 of the
+// eight rows, in lane order, using BX and DX.
+#define GROUP_SCALES \
+	HALVES4((R11), (R11)(R8*2), (R13), (R13)(R8*2), DX); \
+	VMOVQ DX, X5; \
+	HALVES4((R11)(R8*1), (R11)(R10*1), (R13)(R8*1), (R13)(R10*1), DX); \
+	VPINSRQ $1, DX, X5, X5; \
+	VCVTPH2PS X5, Y5
+
+// GROUP_START starts a block of a group: R13 at row 4, the group after
+// next prefetched, the activations of the Q8_0 block at X (x0…x15 and
+// x16…x31) in both halves of Y14 and Y15.
+#define GROUP_START(X) \
+	LEAQ (R11)(R8*4), R13; \
+	PREFETCHT1 (R14); \
+	PREFETCHT1 64(R14); \
+	PREFETCHT1 128(R14); \
+	ADDQ $144, R14; \
+	VBROADCASTI128 2(X), Y14; \
+	VBROADCASTI128 18(X), Y15
+
+// ACCUMULATE_Q4_0 takes 8·Σx at S off the block sums in Y (integers), and
+// adds them times the weight scales Y5 times the activation scale at X to
+// ACC, using Y6 and T.
+#define ACCUMULATE_Q4_0(Y, S, X, T, ACC) \
+	VPBROADCASTD S, T; \
+	VPSUBD       T, Y, Y; \
+	VCVTDQ2PS    Y, Y; \
+	VPBROADCASTW X, X6; \
+	VCVTPH2PS    X6, Y6; \
+	VMULPS       Y6, Y5, Y6; \
+	VFMADD231PS  Y, Y6, ACC
+
+// STORE_ROWS8 writes the eight results of ACC (low half X), in lane order,
+// to the floats at R, using X2-X4.
+#define STORE_ROWS8(ACC, X, R) \
+	VEXTRACTF128 $1, ACC, X4; \
+	VUNPCKLPS X4, X, X2; \
+	VUNPCKHPS X4, X, X3; \
+	VMOVUPS X2, (R); \
+	VMOVUPS X3, 16(R)
+
+// func repackSumsQ4_0AVX2(x *byte, blocks int, sums *int32, step int)
 //
-// For groups groups of eight weight rows rowBytes apart, from w on, it
-// sets out[r] to repackDotQ4_0 of row r and the activation row x, using
-// sums[:blocks] for 8·Σx. Rows 0-3 of a group are at R11 + (0, 1, 2, 3)·R8,
-// rows 4-7 at R13 = R11 + 4·R8.
-TEXT ·repackRowsQ4_0AVX2(SB), NOSPLIT, $0-56
-	MOVQ x+24(FP), DI
-	MOVQ blocks+32(FP), CX
-	MOVQ sums+48(FP), DX
+// It sets the int32 step bytes apart from sums on to 8·Σx of each Q8_0
+// block of x: Σ(x+128) of each 8 bytes, then of all 32, less 32·128.
+TEXT ·repackSumsQ4_0AVX2(SB), NOSPLIT, $0-32
+	MOVQ x+0(FP), DI
+	MOVQ blocks+8(FP), CX
+	MOVQ sums+16(FP), DX
+	MOVQ step+24(FP), BX
 	VMOVDQU minInt8<>(SB), Y11
 	VPXOR   Y10, Y10, Y10
 	TESTQ CX, CX
-	JZ    rq4rowsSumsDone
+	JZ    rq4sumsDone
 
-rq4rowsSums:
-	// Σ(x+128) of each 8 bytes, then of all 32, less 32·128.
+rq4sumsLoop:
 	VMOVDQU      2(DI), Y1
 	VPXOR        Y11, Y1, Y1
 	VPSADBW      Y10, Y1, Y1
@@ -304,11 +366,21 @@ rq4rowsSums:
 	SHLL         $3, AX
 	MOVL         AX, (DX)
 	ADDQ $34, DI
-	ADDQ $4, DX
+	ADDQ BX, DX
 	DECQ CX
-	JNZ  rq4rowsSums
+	JNZ  rq4sumsLoop
 
-rq4rowsSumsDone:
+rq4sumsDone:
+	VZEROUPPER
+	RET
+
+// func repackRowsQ4_0AVX2(w *byte, rowBytes, groups int, x *byte, blocks int, out *float32, sums *int32)
+//
+// For groups groups of eight weight rows rowBytes apart, from w on, it
+// sets out[r] to repackDotQ4_0 of row r and the activation row x, with
+// 8·Σx of block b in sums[b]. Rows 0-3 of a group are at R11 + (0, 1, 2,
+// 3)·R8, rows 4-7 at R13 = R11 + 4·R8.
+TEXT ·repackRowsQ4_0AVX2(SB), NOSPLIT, $0-56
 	MOVQ w+0(FP), SI
 	MOVQ rowBytes+8(FP), R8
 	MOVQ groups+16(FP), R9
@@ -330,13 +402,7 @@ rq4rowsGroup:
 	JZ    rq4rowsStore
 
 rq4rowsBlock:
-	LEAQ (R11)(R8*4), R13
-	PREFETCHT1 (R14)
-	PREFETCHT1 64(R14)
-	PREFETCHT1 128(R14)
-	ADDQ $144, R14
-	VBROADCASTI128 2(DI), Y14
-	VBROADCASTI128 18(DI), Y15
+	GROUP_START(DI)
 	PAIR_Q4_0(2(R11), 2(R11)(R8*1), Y1)
 	PAIR_Q4_0(2(R11)(R8*2), 2(R11)(R10*1), Y2)
 	VPHADDD Y2, Y1, Y1
@@ -344,19 +410,8 @@ rq4rowsBlock:
 	PAIR_Q4_0(2(R13)(R8*2), 2(R13)(R10*1), Y3)
 	VPHADDD Y3, Y2, Y2
 	VPHADDD Y2, Y1, Y1
-	VPBROADCASTD (R12), Y2
-	VPSUBD       Y2, Y1, Y1
-	VCVTDQ2PS    Y1, Y1
-	// The scales: each row's dw times dx.
-	HALVES4((R11), (R11)(R8*2), (R13), (R13)(R8*2), DX)
-	VMOVQ DX, X5
-	HALVES4((R11)(R8*1), (R11)(R10*1), (R13)(R8*1), (R13)(R10*1), DX)
-	VPINSRQ $1, DX, X5, X5
-	VCVTPH2PS    X5, Y5
-	VPBROADCASTW (DI), X6
-	VCVTPH2PS    X6, Y6
-	VMULPS       Y6, Y5, Y5
-	VFMADD231PS  Y1, Y5, Y0
+	GROUP_SCALES
+	ACCUMULATE_Q4_0(Y1, (R12), (DI), Y2, Y0)
 	ADDQ $18, R11
 	ADDQ $34, DI
 	ADDQ $4, R12
@@ -364,17 +419,80 @@ rq4rowsBlock:
 	JNZ  rq4rowsBlock
 
 rq4rowsStore:
-	VEXTRACTF128 $1, Y0, X1
-	VUNPCKLPS X1, X0, X2
-	VUNPCKHPS X1, X0, X3
-	VMOVUPS X2, (AX)
-	VMOVUPS X3, 16(AX)
+	STORE_ROWS8(Y0, X0, AX)
 	ADDQ $32, AX
 	LEAQ (SI)(R8*8), SI
 	DECQ R9
 	JNZ  rq4rowsGroup
 
 rq4rowsDone:
+	VZEROUPPER
+	RET
+
+// func repackRows2Q4_0AVX2(w *byte, rowBytes, groups int, x *byte, xStride, blocks int, out *float32, outStride int, sums *int32)
+//
+// repackRowsQ4_0AVX2 for two activation rows, x and xStride bytes on, whose
+// results go to out and outStride floats on: each weight block is unpacked
+// once for both. 8·Σx of block b is in sums[2b] for the first and
+// sums[2b+1] for the second. Y14 and Y15 hold the first row's
+// activations, Y10 and Y11 the second's, Y0 and Y1 their accumulators.
+TEXT ·repackRows2Q4_0AVX2(SB), NOSPLIT, $0-72
+	MOVQ w+0(FP), SI
+	MOVQ rowBytes+8(FP), R8
+	MOVQ groups+16(FP), R9
+	LEAQ (R8)(R8*2), R10
+	VMOVDQU nibbleMask<>(SB), Y12
+	TESTQ R9, R9
+	JZ    rq4rows2Done
+
+rq4rows2Group:
+	MOVQ x+24(FP), DI
+	MOVQ xStride+32(FP), AX
+	MOVQ blocks+40(FP), CX
+	MOVQ sums+64(FP), R12
+	MOVQ SI, R11
+	LEAQ (SI)(R8*8), R14
+	LEAQ (R14)(R8*8), R14
+	VXORPS Y0, Y0, Y0
+	VXORPS Y1, Y1, Y1
+	TESTQ CX, CX
+	JZ    rq4rows2Store
+
+rq4rows2Block:
+	GROUP_START(DI)
+	VBROADCASTI128 2(DI)(AX*1), Y10
+	VBROADCASTI128 18(DI)(AX*1), Y11
+	PAIR2_Q4_0(2(R11), 2(R11)(R8*1), Y2, Y3)
+	PAIR2_Q4_0(2(R11)(R8*2), 2(R11)(R10*1), Y4, Y5)
+	VPHADDD Y4, Y2, Y2
+	VPHADDD Y5, Y3, Y3
+	PAIR2_Q4_0(2(R13), 2(R13)(R8*1), Y4, Y5)
+	PAIR2_Q4_0(2(R13)(R8*2), 2(R13)(R10*1), Y6, Y13)
+	VPHADDD Y6, Y4, Y4
+	VPHADDD Y13, Y5, Y5
+	VPHADDD Y4, Y2, Y2
+	VPHADDD Y5, Y3, Y3
+	GROUP_SCALES
+	ACCUMULATE_Q4_0(Y2, (R12), (DI), Y4, Y0)
+	ACCUMULATE_Q4_0(Y3, 4(R12), (DI)(AX*1), Y4, Y1)
+	ADDQ $18, R11
+	ADDQ $34, DI
+	ADDQ $8, R12
+	DECQ CX
+	JNZ  rq4rows2Block
+
+rq4rows2Store:
+	MOVQ out+48(FP), DX
+	STORE_ROWS8(Y0, X0, DX)
+	MOVQ outStride+56(FP), BX
+	LEAQ (DX)(BX*4), DX
+	STORE_ROWS8(Y1, X1, DX)
+	ADDQ $32, out+48(FP)
+	LEAQ (SI)(R8*8), SI
+	DECQ R9
+	JNZ  rq4rows2Group
+
+rq4rows2Done:
 	VZEROUPPER
 	RET
 

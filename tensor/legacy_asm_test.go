@@ -453,54 +453,70 @@ func TestQ8_0MulIntoMatchesVecDot(t *testing.T) {
 }
 
 // TestRepackDotRowsMatchGo checks RepackDotRows of Q4_0, whose assembly
-// takes eight weight rows at a time, against the Go twin row by row, for 0
-// to 20 rows (several groups and the rows left over) packed tightly or
+// takes eight weight rows and two activation rows at a time, against the
+// Go twin product by product, for 0 to 20 weight rows (several groups and
+// the rows left over) and 0 to 5 activation rows, each packed tightly or
 // apart, and that it writes only its results.
 func TestRepackDotRowsMatchGo(t *testing.T) {
 	r := rand.New(rand.NewPCG(49, 50))
 	o, _ := OpsFor(Q4_0)
 	for _, n := range testLengths {
 		for trial := range 10 {
-			size := n / legacyBlock * q4_0Bytes
-			rows := r.IntN(21)
+			size, xSize := n/legacyBlock*q4_0Bytes, n/legacyBlock*q8_0Bytes
+			rows, xRows := r.IntN(21), r.IntN(6)
 			rowBytes := size + r.IntN(2)*(1+r.IntN(100))
+			xStride := xSize + r.IntN(2)*(1+r.IntN(100))
+			outStride := max(1, rows+r.IntN(3))
 			w := make([]byte, max(0, (rows-1)*rowBytes+size))
 			for row := range rows {
 				copy(w[row*rowBytes:], randomLegacyBlocks(r, n, q4_0Bytes, 2))
 			}
-			x := randomLegacyBlocks(r, n, q8_0Bytes, 2)
-			out := make([]float32, rows+1)
-			out[rows] = -7
-			o.RepackDotRows(n, w, rowBytes, rows, x, out[:rows])
-			for row := range rows {
-				if got, want := out[row], repackDotQ4_0Generic(n, w[row*rowBytes:], x); !sameBits(got, want) {
-					t.Fatalf("n=%d trial %d, row %d of %d: %g (%#x), Go %g (%#x)", n, trial, row, rows, got, math.Float32bits(got), want, math.Float32bits(want))
-				}
+			x := make([]byte, max(0, (xRows-1)*xStride+xSize))
+			for i := range xRows {
+				copy(x[i*xStride:], randomLegacyBlocks(r, n, q8_0Bytes, 2))
 			}
-			if out[rows] != -7 {
-				t.Fatalf("n=%d trial %d: wrote past its %d results", n, trial, rows)
+			out := make([]float32, xRows*outStride+1)
+			for i := range out {
+				out[i] = -7
+			}
+			o.RepackDotRows(n, w, rowBytes, rows, x, xStride, xRows, out, outStride)
+			for k, v := range out {
+				i, row := k/outStride, k%outStride
+				switch {
+				case i < xRows && row < rows:
+					if want := repackDotQ4_0Generic(n, w[row*rowBytes:], x[i*xStride:]); !sameBits(v, want) {
+						t.Fatalf("n=%d trial %d: weight row %d of %d, activation row %d of %d: %g (%#x), Go %g (%#x)",
+							n, trial, row, rows, i, xRows, v, math.Float32bits(v), want, math.Float32bits(want))
+					}
+				case v != -7:
+					t.Fatalf("n=%d trial %d: wrote out[%d] = %g, outside its results", n, trial, k, v)
+				}
 			}
 		}
 	}
 }
 
-// BenchmarkRepackDotRows compares, on 64 Q4_0 rows of 2048 values against
-// one activation row, RepackDotRows (eight rows at a time) with the one-row
-// kernel called for each row.
+// BenchmarkRepackDotRows compares, per 64 Q4_0 rows of 2048 values times
+// one activation row, RepackDotRows (eight weight rows at a time) against
+// one activation row and against two, with the one-row kernel called for
+// each row.
 func BenchmarkRepackDotRows(b *testing.B) {
 	requireAsm(b)
 	const n, rows = 2048, 64
 	r := rand.New(rand.NewPCG(11, 12))
 	rowBytes := n / legacyBlock * q4_0Bytes
 	w := randomLegacyBlocks(r, n*rows, q4_0Bytes, 2)
-	x := randomLegacyBlocks(r, n, q8_0Bytes, 2)
-	out := make([]float32, rows)
-	b.Run("rows8", func(b *testing.B) {
-		b.SetBytes(int64(len(w)))
-		for b.Loop() {
-			repackDotRowsQ4_0(n, w, rowBytes, rows, x, out)
-		}
-	})
+	x := randomLegacyBlocks(r, 2*n, q8_0Bytes, 2)
+	xStride := len(x) / 2
+	out := make([]float32, 2*rows)
+	for _, xRows := range []int{1, 2} {
+		b.Run(fmt.Sprintf("rows8x%d", xRows), func(b *testing.B) {
+			b.SetBytes(int64(xRows * len(w)))
+			for b.Loop() {
+				repackDotRowsQ4_0(n, w, rowBytes, rows, x, xStride, xRows, out, rows)
+			}
+		})
+	}
 	b.Run("one", func(b *testing.B) {
 		b.SetBytes(int64(len(w)))
 		for b.Loop() {

@@ -30,8 +30,10 @@ func rowsQ8_0(w []byte, rowBytes, rows int, s *q8Split, out []float32) {
 	rowsQ8_0Generic(w, rowBytes, rows, s, out)
 }
 
-func repackDotRowsQ4_0(n int, w []byte, rowBytes, rows int, x []byte, out []float32) {
-	vecDotEachRow(repackDotQ4_0Generic, n, w, rowBytes, rows, x, out)
+func repackDotRowsQ4_0(n int, w []byte, rowBytes, rows int, x []byte, xStride, xRows int, out []float32, outStride int) {
+	for i := range xRows {
+		vecDotEachRow(repackDotQ4_0Generic, n, w, rowBytes, rows, x[i*xStride:], out[i*outStride:])
+	}
 }
 
 func vecDotRowsQ8_0(n int, w []byte, rowBytes, rows int, x []byte, out []float32) {

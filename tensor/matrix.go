@@ -171,25 +171,29 @@ type mulJob struct {
 	dotBatch func(n int, w, x []byte, stride, rows int, out []float32, outStride int)
 	dot2x4   func(n int, w []byte, wStride int, x []byte, stride int, out []float32, outStride int)
 	dotRows  func(n int, w []byte, rowBytes, rows int, x []byte, out []float32)
-	split    *q8Split // the activations for the Q8_0 tile kernel, if it is used
+	// repackRows, where set, serves every activation row (RepackDotRows).
+	repackRows func(n int, w []byte, rowBytes, rows int, x []byte, xStride, xRows int, out []float32, outStride int)
+	split      *q8Split // the activations for the Q8_0 tile kernel, if it is used
 }
 
-// rows computes the products of weight rows lo…hi-1: all in one call per
-// activation row where rowsQ8_0 (one activation row laid out for VNNI) or
-// dotRows is there (for one activation row, or for every one where there
-// is no dotBatch), two at a time where the tile kernel or dot2x4 is, and
-// the rest one at a time.
+// rows computes the products of weight rows lo…hi-1: all in one call
+// where repackRows is there, or for one activation row rowsQ8_0 (laid out
+// for VNNI) or dotRows; otherwise two weight rows at a time where the tile
+// kernel or dot2x4 is, and the rest one at a time.
 func (j *mulJob) rows(_, lo, hi int) {
 	if j.n == 1 && j.split != nil {
 		m := j.m
 		rowsQ8_0(m.Data[lo*m.rowBytes:hi*m.rowBytes], m.rowBytes, hi-lo, j.split, j.out[lo:hi])
 		return
 	}
-	if j.dotRows != nil && (j.n == 1 || j.dotBatch == nil) {
-		m, rows := j.m, j.m.Rows
-		for i := range j.n {
-			j.dotRows(m.Cols, m.Data[lo*m.rowBytes:hi*m.rowBytes], m.rowBytes, hi-lo, j.xq[i*j.xRow:(i+1)*j.xRow], j.out[i*rows+lo:i*rows+hi])
-		}
+	if j.repackRows != nil {
+		m := j.m
+		j.repackRows(m.Cols, m.Data[lo*m.rowBytes:hi*m.rowBytes], m.rowBytes, hi-lo, j.xq, j.xRow, j.n, j.out[lo:], m.Rows)
+		return
+	}
+	if j.n == 1 && j.dotRows != nil {
+		m := j.m
+		j.dotRows(m.Cols, m.Data[lo*m.rowBytes:hi*m.rowBytes], m.rowBytes, hi-lo, j.xq[:j.xRow], j.out[lo:hi])
 		return
 	}
 	for first := 0; first < j.n; first += j.chunk {
@@ -277,7 +281,7 @@ func (m *Matrix) setKernels(n int, j *mulJob) {
 	o := m.ops
 	switch {
 	case o.RepackDot != nil && m.Rows%o.RepackRows == 0:
-		j.dot, j.dotRows = o.RepackDot, o.RepackDotRows
+		j.dot, j.repackRows = o.RepackDot, o.RepackDotRows
 	case n >= 2 && o.BatchDot != nil && TinyBLASFits(m.Rows, m.Cols):
 		j.dot = o.BatchDot
 	default:

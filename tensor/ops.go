@@ -51,10 +51,13 @@ type Ops struct {
 	// those kernels do. Zero and nil for types it never repacks.
 	RepackRows int
 	RepackDot  func(n int, w, x []byte) float32
-	// RepackDotRows, when set, is VecDotRows for RepackDot. The reference's
-	// repack kernels keep each weight row's sum in a lane of its own, and
-	// so does this, for batches too: one call per activation row.
-	RepackDotRows func(n int, w []byte, rowBytes, rows int, x []byte, out []float32)
+	// RepackDotRows, when set, sets out[i*outStride+r] to RepackDot of
+	// weight row r, rowBytes bytes apart from the start of w, and
+	// activation row i, xStride bytes apart from the start of x, for r <
+	// rows and i < xRows. The reference's repack kernels keep each weight
+	// row's sum in a lane of its own, and so does this, whatever the
+	// number of activation rows.
+	RepackDotRows func(n int, w []byte, rowBytes, rows int, x []byte, xStride, xRows int, out []float32, outStride int)
 }
 
 var opsTable = map[Type]*Ops{}
