@@ -22,12 +22,13 @@ const iq4nlSearch = 7
 
 func init() {
 	register(Ops{
-		Type:       IQ4_NL,
-		VecDotType: Q8_0,
-		ToFloat:    toFloatIQ4_NL,
-		Quantize:   quantizeIQ4_NL,
-		VecDot:     vecDotIQ4_NL,
-		BatchDot:   batchDotIQ4_NL,
+		Type:          IQ4_NL,
+		VecDotType:    Q8_0,
+		ToFloat:       toFloatIQ4_NL,
+		Quantize:      quantizeIQ4_NL,
+		VecDot:        vecDotIQ4_NL,
+		BatchDot:      batchDotIQ4_NL,
+		BatchDotBatch: batchDotBatchIQ4_NL,
 	})
 }
 
@@ -173,9 +174,9 @@ func vecDotIQ4_NLGeneric(n int, w, x []byte) float32 {
 	return sum
 }
 
-// batchDotIQ4_NL sums as the reference's tinyBLAS does for batches: the
-// lanes8 scheme in one accumulator.
-func batchDotIQ4_NL(n int, w, x []byte) float32 {
+// batchDotIQ4_NLGeneric sums as the reference's tinyBLAS does for
+// batches: the lanes8 scheme in one accumulator.
+func batchDotIQ4_NLGeneric(n int, w, x []byte) float32 {
 	var acc [8]float32
 	var lanes [8]int32
 	var v [legacyBlock]int8
@@ -186,4 +187,8 @@ func batchDotIQ4_NL(n int, w, x []byte) float32 {
 		accumulateLanes8(&acc, &lanes, loadF16(wb)*loadF16(xb))
 	}
 	return sum8(&acc)
+}
+
+func batchDotBatchIQ4_NL(n int, w, x []byte, stride, rows int, out []float32, outStride int) {
+	batchBy4(batchDot4IQ4_NL, batchDotIQ4_NL, n, w, x, stride, rows, out, outStride)
 }

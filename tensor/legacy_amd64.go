@@ -14,6 +14,9 @@ func dotQ8_0AVX2(w, x *byte, blocks int) (sum float32, exact bool)
 func dot4Q8_0AVX2(w, x *byte, stride, blocks int, out *float32, outStride int) (exact bool)
 
 //go:noescape
+func batchDot4IQ4_NLAVX2(w, x *byte, stride, blocks int, out *float32, outStride int) (exact bool)
+
+//go:noescape
 func dot2x4Q8_0AVX2(w *byte, wStride int, x *byte, stride, blocks int, out *float32, outStride int) (exact bool)
 
 //go:noescape
@@ -184,4 +187,26 @@ func repackDotRowsQ4_0(n int, w []byte, rowBytes, rows int, x []byte, xStride, x
 			out[i*outStride+r] = repackDotQ4_0(n, w[r*rowBytes:], x[i*xStride:])
 		}
 	}
+}
+
+// batchDot4IQ4_NL is batchDotIQ4_NL of one weight row against four
+// activation rows stride bytes apart.
+func batchDot4IQ4_NL(n int, w, x []byte, stride int, out []float32, outStride int) {
+	if blocks := n / legacyBlock; useAVX2 && blocks > 0 {
+		_ = x[3*stride+blocks*q8_0Bytes-1] // the four rows lie inside x
+		_ = out[3*outStride]
+		pw, px, _ := blockRows(n, w, x, iq4nlBytes)
+		if batchDot4IQ4_NLAVX2(pw, px, stride, blocks, &out[0], outStride) {
+			return
+		}
+	}
+	vecDotEachX(batchDotIQ4_NLGeneric, n, w, x, stride, 4, out, outStride)
+}
+
+// batchDotIQ4_NL is the four-row kernel with the one activation row four
+// times over: still many times faster than the Go twin.
+func batchDotIQ4_NL(n int, w, x []byte) float32 {
+	var out [4]float32
+	batchDot4IQ4_NL(n, w, x, 0, out[:], 1)
+	return out[0]
 }

@@ -122,6 +122,73 @@ GLOBL iq4nlTable<>(SB), RODATA|NOPTR, $32
 //
 // Lane sums come from VPMADDUBSW of |w| and x with w's signs, which is wrong
 // only when x holds -128 (its negation overflows); exact reports that no
+// DOT4_LANES8 is the body of a kernel of one weight row, whose blocks of
+// WSIZE bytes WEIGHTS loads (the 32 levels as int8 into Y8, the F16 scale
+// at (SI) into Y10 in every lane), against four Q8_0 activation rows
+// stride bytes apart, summed as vecDotQ8_0 sums: the lanes8 scheme.
+#define DOT4_LANES8(WEIGHTS, WSIZE) \
+	MOVQ w+0(FP), SI; \
+	MOVQ x+8(FP), DI; \
+	MOVQ stride+16(FP), R8; \
+	MOVQ blocks+24(FP), CX; \
+	LEAQ (DI)(R8*1), R9; \
+	LEAQ (R9)(R8*1), R10; \
+	LEAQ (R10)(R8*1), R11; \
+	VXORPS  Y0, Y0, Y0; \
+	VXORPS  Y1, Y1, Y1; \
+	VXORPS  Y2, Y2, Y2; \
+	VXORPS  Y3, Y3, Y3; \
+	VPXOR   Y7, Y7, Y7; \
+	VMOVDQU minInt8<>(SB), Y6; \
+	VMOVDQU onesInt16<>(SB), Y5; \
+	VMOVDQU iq4nlTable<>(SB), Y14; \
+	TESTQ   CX, CX; \
+	JZ      done; \
+loop: \
+	WEIGHTS; \
+	VPABSB       Y8, Y9; \
+	VPBROADCASTW (SI), X10; \
+	VCVTPH2PS    X10, Y10; \
+	Q8_0_ROW(DI, Y0); \
+	Q8_0_ROW(R9, Y1); \
+	Q8_0_ROW(R10, Y2); \
+	Q8_0_ROW(R11, Y3); \
+	ADDQ $WSIZE, SI; \
+	ADDQ $34, DI; \
+	ADDQ $34, R9; \
+	ADDQ $34, R10; \
+	ADDQ $34, R11; \
+	DECQ CX; \
+	JNZ  loop; \
+done: \
+	MOVQ out+32(FP), AX; \
+	MOVQ outStride+40(FP), BX; \
+	SHLQ $2, BX; \
+	SUM8(Y0, X0, X4); \
+	VMOVSS X0, (AX); \
+	ADDQ   BX, AX; \
+	SUM8(Y1, X1, X4); \
+	VMOVSS X1, (AX); \
+	ADDQ   BX, AX; \
+	SUM8(Y2, X2, X4); \
+	VMOVSS X2, (AX); \
+	ADDQ   BX, AX; \
+	SUM8(Y3, X3, X4); \
+	VMOVSS X3, (AX); \
+	VPTEST Y7, Y7; \
+	SETEQ  exact+48(FP); \
+	VZEROUPPER; \
+	RET
+
+// Q8_0_WEIGHTS loads a Q8_0 block's quants for DOT4_LANES8.
+#define Q8_0_WEIGHTS VMOVDQU 2(SI), Y8
+
+// IQ4NL_WEIGHTS loads an IQ4_NL block's levels for DOT4_LANES8: its
+// nibbles in value order, looked up in the level table in Y14.
+#define IQ4NL_WEIGHTS \
+	NIBBLES(2(SI), X8, Y8, X4); \
+	VPSHUFB Y8, Y14, Y8
+
 // activation quant was -128, and otherwise the caller uses the Go twin.
 TEXT ·dotQ8_0AVX2(SB), NOSPLIT, $0-29
 	MOVQ w+0(FP), SI
@@ -704,59 +771,14 @@ iq4done:
 // dotQ8_0AVX2 for one weight row against four activation rows stride bytes
 // apart: each weight block is loaded once for the four of them.
 TEXT ·dot4Q8_0AVX2(SB), NOSPLIT, $0-49
-	MOVQ w+0(FP), SI
-	MOVQ x+8(FP), DI
-	MOVQ stride+16(FP), R8
-	MOVQ blocks+24(FP), CX
-	LEAQ (DI)(R8*1), R9
-	LEAQ (R9)(R8*1), R10
-	LEAQ (R10)(R8*1), R11
-	VXORPS  Y0, Y0, Y0
-	VXORPS  Y1, Y1, Y1
-	VXORPS  Y2, Y2, Y2
-	VXORPS  Y3, Y3, Y3
-	VPXOR   Y7, Y7, Y7
-	VMOVDQU minInt8<>(SB), Y6
-	VMOVDQU onesInt16<>(SB), Y5
-	TESTQ   CX, CX
-	JZ      q804done
+	DOT4_LANES8(Q8_0_WEIGHTS, 34)
 
-q804loop:
-	VMOVDQU      2(SI), Y8
-	VPABSB       Y8, Y9
-	VPBROADCASTW (SI), X10
-	VCVTPH2PS    X10, Y10
-	Q8_0_ROW(DI, Y0)
-	Q8_0_ROW(R9, Y1)
-	Q8_0_ROW(R10, Y2)
-	Q8_0_ROW(R11, Y3)
-	ADDQ $34, SI
-	ADDQ $34, DI
-	ADDQ $34, R9
-	ADDQ $34, R10
-	ADDQ $34, R11
-	DECQ CX
-	JNZ  q804loop
-
-q804done:
-	MOVQ out+32(FP), AX
-	MOVQ outStride+40(FP), BX
-	SHLQ $2, BX
-	SUM8(Y0, X0, X14)
-	VMOVSS X0, (AX)
-	ADDQ   BX, AX
-	SUM8(Y1, X1, X14)
-	VMOVSS X1, (AX)
-	ADDQ   BX, AX
-	SUM8(Y2, X2, X14)
-	VMOVSS X2, (AX)
-	ADDQ   BX, AX
-	SUM8(Y3, X3, X14)
-	VMOVSS X3, (AX)
-	VPTEST Y7, Y7
-	SETEQ  exact+48(FP)
-	VZEROUPPER
-	RET
+// func batchDot4IQ4_NLAVX2(w, x *byte, stride, blocks int, out *float32, outStride int) (exact bool)
+//
+// The tinyBLAS sum of IQ4_NL (batchDotIQ4_NL) for one weight row against
+// four activation rows, as dot4Q8_0AVX2 sums Q8_0.
+TEXT ·batchDot4IQ4_NLAVX2(SB), NOSPLIT, $0-49
+	DOT4_LANES8(IQ4NL_WEIGHTS, 18)
 
 // Q8_0 block step of dot2x4Q8_0AVX2 for the activation quants in Y12 and
 // one weight row, whose quants are in WQ and magnitudes in WABS, into

@@ -296,6 +296,7 @@ var legacyDot4s = []struct {
 	one, generic func(n int, w, x []byte) float32
 }{
 	{"Q8_0", Q8_0, vecDot4Q8_0, vecDotQ8_0, vecDotQ8_0Generic},
+	{"IQ4_NLbatch", IQ4_NL, batchDot4IQ4_NL, batchDotIQ4_NL, batchDotIQ4_NLGeneric},
 }
 
 // TestLegacyDot4MatchGo checks each four-row kernel against its Go twin
@@ -340,6 +341,14 @@ func TestLegacyDot4MatchGo(t *testing.T) {
 			}
 		}
 	}
+}
+
+// TestBatchMulIntoMatchesBatchDot multiplies an IQ4_NL matrix, which the
+// reference's tinyBLAS takes for batches, by batches of 2 to 9 rows, which
+// MulInto hands to BatchDotBatch (groups of four, and single rows), and
+// checks every output against the Go twin of BatchDot bit for bit.
+func TestBatchMulIntoMatchesBatchDot(t *testing.T) {
+	checkMulInto(t, rand.New(rand.NewPCG(51, 52)), IQ4_NL, 8, 320, 2, batchDotIQ4_NLGeneric)
 }
 
 // TestRepackMulIntoMatchesRepackDot multiplies a Q4_0 matrix the reference

@@ -39,3 +39,9 @@ func repackDotRowsQ4_0(n int, w []byte, rowBytes, rows int, x []byte, xStride, x
 func vecDotRowsQ8_0(n int, w []byte, rowBytes, rows int, x []byte, out []float32) {
 	vecDotEachRow(vecDotQ8_0Generic, n, w, rowBytes, rows, x, out)
 }
+
+func batchDotIQ4_NL(n int, w, x []byte) float32 { return batchDotIQ4_NLGeneric(n, w, x) }
+
+func batchDot4IQ4_NL(n int, w, x []byte, stride int, out []float32, outStride int) {
+	vecDotEachX(batchDotIQ4_NLGeneric, n, w, x, stride, 4, out, outStride)
+}

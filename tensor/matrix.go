@@ -283,7 +283,7 @@ func (m *Matrix) setKernels(n int, j *mulJob) {
 	case o.RepackDot != nil && m.Rows%o.RepackRows == 0:
 		j.dot, j.repackRows = o.RepackDot, o.RepackDotRows
 	case n >= 2 && o.BatchDot != nil && TinyBLASFits(m.Rows, m.Cols):
-		j.dot = o.BatchDot
+		j.dot, j.dotBatch = o.BatchDot, o.BatchDotBatch
 	default:
 		j.dot, j.dotBatch, j.dot2x4, j.dotRows = o.VecDot, o.VecDotBatch, o.VecDot2x4, o.VecDotRows
 	}

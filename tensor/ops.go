@@ -44,6 +44,9 @@ type Ops struct {
 	// at once and its tinyBLAS kernel takes the matrix's shape
 	// (TinyBLASFits).
 	BatchDot func(n int, w, x []byte) float32
+	// BatchDotBatch, when set, is BatchDot for several activation rows, as
+	// VecDotBatch is VecDot for them.
+	BatchDotBatch func(n int, w, x []byte, stride, rows int, out []float32, outStride int)
 	// RepackRows and RepackDot describe the reference's "repack" kernels:
 	// it stores a matrix of this type whose row count is a multiple of
 	// RepackRows interleaved, RepackRows rows at a time, and multiplies it
