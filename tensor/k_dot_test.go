@@ -69,7 +69,7 @@ func checkMulInto(t *testing.T, r *rand.Rand, typ Type, rows, cols, minBatch int
 func TestVecDotBatchMatchesVecDot(t *testing.T) {
 	defer func(old bool) { useAVX512 = old }(useAVX512)
 	r := rand.New(rand.NewPCG(47, 48))
-	for _, typ := range []Type{Q4_K, Q5_K, Q6_K, Q8_0} {
+	for _, typ := range []Type{Q4_K, Q5_K, Q6_K, Q8_0, Q5_0} {
 		o, _ := OpsFor(typ)
 		batch, single := o.VecDotBatch, o.VecDot
 		if batch == nil {

@@ -14,6 +14,9 @@ func dotQ8_0AVX2(w, x *byte, blocks int) (sum float32, exact bool)
 func dot4Q8_0AVX2(w, x *byte, stride, blocks int, out *float32, outStride int) (exact bool)
 
 //go:noescape
+func dot4Q5_0AVX2(w, x *byte, stride, blocks int, out *float32, outStride int) (exact bool)
+
+//go:noescape
 func batchDot4IQ4_NLAVX2(w, x *byte, stride, blocks int, out *float32, outStride int) (exact bool)
 
 //go:noescape
@@ -209,4 +212,18 @@ func batchDotIQ4_NL(n int, w, x []byte) float32 {
 	var out [4]float32
 	batchDot4IQ4_NL(n, w, x, 0, out[:], 1)
 	return out[0]
+}
+
+// vecDot4Q5_0 is vecDotQ5_0 of one weight row against four activation rows
+// stride bytes apart.
+func vecDot4Q5_0(n int, w, x []byte, stride int, out []float32, outStride int) {
+	if blocks := n / legacyBlock; useAVX2 && blocks > 0 {
+		_ = x[3*stride+blocks*q8_0Bytes-1] // the four rows lie inside x
+		_ = out[3*outStride]
+		pw, px, _ := blockRows(n, w, x, q5_0Bytes)
+		if dot4Q5_0AVX2(pw, px, stride, blocks, &out[0], outStride) {
+			return
+		}
+	}
+	vecDotEachX(vecDotQ5_0Generic, n, w, x, stride, 4, out, outStride)
 }

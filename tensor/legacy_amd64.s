@@ -183,6 +183,18 @@ done: \
 // Q8_0_WEIGHTS loads a Q8_0 block's quants for DOT4_LANES8.
 #define Q8_0_WEIGHTS VMOVDQU 2(SI), Y8
 
+// Q5_0_WEIGHTS loads a Q5_0 block's levels for DOT4_LANES8: its nibbles in
+// value order, the fifth bits added as FIFTH_BITS adds them, less 16.
+#define Q5_0_WEIGHTS \
+	NIBBLES(6(SI), X8, Y8, X4); \
+	VPBROADCASTD 2(SI), Y4; \
+	VPSHUFB      qhSpread<>(SB), Y4, Y4; \
+	VPAND        qhBit<>(SB), Y4, Y4; \
+	VPCMPEQB     qhBit<>(SB), Y4, Y4; \
+	VPAND        sixteens<>(SB), Y4, Y4; \
+	VPOR         Y4, Y8, Y8; \
+	VPSUBB       sixteens<>(SB), Y8, Y8
+
 // IQ4NL_WEIGHTS loads an IQ4_NL block's levels for DOT4_LANES8: its
 // nibbles in value order, looked up in the level table in Y14.
 #define IQ4NL_WEIGHTS \
@@ -772,6 +784,13 @@ iq4done:
 // apart: each weight block is loaded once for the four of them.
 TEXT ·dot4Q8_0AVX2(SB), NOSPLIT, $0-49
 	DOT4_LANES8(Q8_0_WEIGHTS, 34)
+
+// func dot4Q5_0AVX2(w, x *byte, stride, blocks int, out *float32, outStride int) (exact bool)
+//
+// dotQ5_0AVX2 for one weight row against four activation rows stride bytes
+// apart, with the levels signed (less 16) as dot4Q8_0AVX2 takes them.
+TEXT ·dot4Q5_0AVX2(SB), NOSPLIT, $0-49
+	DOT4_LANES8(Q5_0_WEIGHTS, 22)
 
 // func batchDot4IQ4_NLAVX2(w, x *byte, stride, blocks int, out *float32, outStride int) (exact bool)
 //

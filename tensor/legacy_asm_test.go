@@ -296,6 +296,7 @@ var legacyDot4s = []struct {
 	one, generic func(n int, w, x []byte) float32
 }{
 	{"Q8_0", Q8_0, vecDot4Q8_0, vecDotQ8_0, vecDotQ8_0Generic},
+	{"Q5_0", Q5_0, vecDot4Q5_0, vecDotQ5_0, vecDotQ5_0Generic},
 	{"IQ4_NLbatch", IQ4_NL, batchDot4IQ4_NL, batchDotIQ4_NL, batchDotIQ4_NLGeneric},
 }
 

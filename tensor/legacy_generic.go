@@ -45,3 +45,7 @@ func batchDotIQ4_NL(n int, w, x []byte) float32 { return batchDotIQ4_NLGeneric(n
 func batchDot4IQ4_NL(n int, w, x []byte, stride int, out []float32, outStride int) {
 	vecDotEachX(batchDotIQ4_NLGeneric, n, w, x, stride, 4, out, outStride)
 }
+
+func vecDot4Q5_0(n int, w, x []byte, stride int, out []float32, outStride int) {
+	vecDotEachX(vecDotQ5_0Generic, n, w, x, stride, 4, out, outStride)
+}

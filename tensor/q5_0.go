@@ -9,11 +9,12 @@ const q5_0Bytes = 22
 
 func init() {
 	register(Ops{
-		Type:       Q5_0,
-		VecDotType: Q8_0,
-		ToFloat:    toFloatQ5_0,
-		Quantize:   quantizeQ5_0,
-		VecDot:     vecDotQ5_0,
+		Type:        Q5_0,
+		VecDotType:  Q8_0,
+		ToFloat:     toFloatQ5_0,
+		Quantize:    quantizeQ5_0,
+		VecDot:      vecDotQ5_0,
+		VecDotBatch: vecDotBatchQ5_0,
 	})
 }
 
@@ -76,4 +77,8 @@ func vecDotQ5_0Generic(n int, w, x []byte) float32 {
 		accumulateLanes8(&acc, &lanes, loadF16(wb)*loadF16(xb))
 	}
 	return sum8(&acc)
+}
+
+func vecDotBatchQ5_0(n int, w, x []byte, stride, rows int, out []float32, outStride int) {
+	batchBy4(vecDot4Q5_0, vecDotQ5_0, n, w, x, stride, rows, out, outStride)
 }
