@@ -18,6 +18,9 @@ func dotF16BatchRowsAVX2(x *uint16, stride int, y *float32, n, rows int, scale f
 func dotF16BatchRowsAVX512(x *uint16, stride int, y *float32, n, rows int, scale float32, out *float32)
 
 //go:noescape
+func dot4F16WideAVX2(w *uint16, x *float32, xStride, n int, out *float32, outStride int)
+
+//go:noescape
 func encodeF16AVX2(dst *uint16, src *float32, n int)
 
 //go:noescape
@@ -69,4 +72,15 @@ func decodeF16(dst []float32, src []uint16) {
 	if decodeF16AVX2(unsafe.SliceData(dst), unsafe.SliceData(src[:len(dst)]), len(dst)) {
 		decodeF16Generic(dst, src)
 	}
+}
+
+func batchDotWide4F16(n int, w []byte, x []float32, xStride int, out []float32, outStride int) {
+	n16 := n / 16 * 16
+	if !useAVX2 || n16 == 0 {
+		batchDotWide4F16Generic(n, w, x, xStride, out, outStride)
+		return
+	}
+	_ = x[3*xStride+n16-1]
+	_ = out[3*outStride]
+	dot4F16WideAVX2(&halves(w, n16)[0], &x[0], 4*xStride, n16, &out[0], outStride)
 }

@@ -350,3 +350,67 @@ TEXT ·dotF16BatchRowsAVX512(SB), NOSPLIT, $0-56
 	VBROADCASTSS scale+40(FP), X11
 	MOVQ out+48(FP), AX
 	BATCH_ROWS(8, LOAD_Y_512, ZERO8_512, ROWS8_512, STORE8_512, ZERO1_512, ROW1_512, STORE1_512)
+
+// WIDE_FMA16 adds the sixteen weights decoded in Y8 and Y9 times the
+// sixteen activations (float32) at (DI)(R) to the register pair LO, HI.
+#define WIDE_FMA16(R, LO, HI) \
+	VFMADD231PS (DI)(R*1), Y8, LO; \
+	VFMADD231PS 32(DI)(R*1), Y9, HI
+
+// STORE_TILE stores the sum of the 16-lane register LO, HI (low half XLO)
+// at (AX) and moves AX on by BX bytes.
+#define STORE_TILE(LO, XLO, HI) \
+	VADDPS HI, LO, LO; \
+	SUM8(LO, XLO, X14); \
+	VMOVSS XLO, (AX); \
+	ADDQ   BX, AX
+
+// func dot4F16WideAVX2(w *uint16, x *float32, xStride, n int, out *float32, outStride int)
+//
+// The tiles scheme (tileAcc) of one F16 weight row against four activation
+// rows xStride bytes apart, already widened to float32: each block of
+// sixteen weights is decoded once for the four of them. Row k accumulates
+// in Y(2k) and Y(2k+1); n is a multiple of 16.
+TEXT ·dot4F16WideAVX2(SB), NOSPLIT, $0-48
+	MOVQ w+0(FP), SI
+	MOVQ x+8(FP), DI
+	MOVQ xStride+16(FP), R8
+	MOVQ n+24(FP), CX
+	LEAQ (R8)(R8*2), R9
+	VXORPS Y0, Y0, Y0
+	VXORPS Y1, Y1, Y1
+	VXORPS Y2, Y2, Y2
+	VXORPS Y3, Y3, Y3
+	VXORPS Y4, Y4, Y4
+	VXORPS Y5, Y5, Y5
+	VXORPS Y6, Y6, Y6
+	VXORPS Y7, Y7, Y7
+	SHRQ $4, CX
+	JZ   wide4done
+	XORQ R10, R10
+
+wide4loop:
+	VCVTPH2PS (SI), Y8
+	VCVTPH2PS 16(SI), Y9
+	WIDE_FMA16(R10, Y0, Y1)
+	LEAQ (R10)(R8*1), R11
+	WIDE_FMA16(R11, Y2, Y3)
+	LEAQ (R10)(R8*2), R11
+	WIDE_FMA16(R11, Y4, Y5)
+	LEAQ (R10)(R9*1), R11
+	WIDE_FMA16(R11, Y6, Y7)
+	ADDQ $32, SI
+	ADDQ $64, R10
+	DECQ CX
+	JNZ  wide4loop
+
+wide4done:
+	MOVQ out+32(FP), AX
+	MOVQ outStride+40(FP), BX
+	SHLQ $2, BX
+	STORE_TILE(Y0, X0, Y1)
+	STORE_TILE(Y2, X2, Y3)
+	STORE_TILE(Y4, X4, Y5)
+	STORE_TILE(Y6, X6, Y7)
+	VZEROUPPER
+	RET

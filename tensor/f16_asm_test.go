@@ -174,3 +174,46 @@ func BenchmarkConvertF16(b *testing.B) {
 		}
 	})
 }
+
+// TestBatchDotWide4F16MatchesDotF16Batch checks the F16 kernel of four
+// widened activation rows, in AVX2 and in Go, against DotF16Batch of the
+// weight row and each activation row's halves, with special values mixed
+// in, rows apart, and that it writes only its four results.
+func TestBatchDotWide4F16MatchesDotF16Batch(t *testing.T) {
+	requireAsm(t)
+	r := rand.New(rand.NewPCG(53, 54))
+	for _, n := range []int{0, 15, 16, 17, 48, 64, 160, 1000, 4096 + 48} {
+		for trial := range 20 {
+			special := trial%4 == 3
+			w := randomHalfRow(r, n, special)
+			xStride := n + r.IntN(2)*(1+r.IntN(20))
+			xh := make([][]uint16, 4)
+			x := make([]float32, 3*xStride+n)
+			for k := range xh {
+				xh[k] = randomHalfRow(r, n, special)
+				decodeF16Generic(x[k*xStride:][:n], xh[k])
+			}
+			wb := make([]byte, 2*n)
+			for i, h := range w {
+				wb[2*i], wb[2*i+1] = byte(h), byte(h>>8)
+			}
+			const outStride = 3
+			for name, kernel := range map[string]func(n int, w []byte, x []float32, xStride int, out []float32, outStride int){
+				"asm": batchDotWide4F16, "go": batchDotWide4F16Generic} {
+				out := make([]float32, 3*outStride+2)
+				kernel(n, wb, x, xStride, out, outStride)
+				for i, v := range out {
+					if i%outStride != 0 || i/outStride > 3 {
+						if v != 0 {
+							t.Fatalf("%s n=%d trial %d: wrote out[%d] = %g", name, n, trial, i, v)
+						}
+						continue
+					}
+					if want := DotF16Batch(w, xh[i/outStride]); !sameBits(v, want) {
+						t.Fatalf("%s n=%d trial %d row %d: %g (%#x), DotF16Batch %g (%#x)", name, n, trial, i/outStride, v, math.Float32bits(v), want, math.Float32bits(want))
+					}
+				}
+			}
+		}
+	}
+}

@@ -344,12 +344,15 @@ func TestLegacyDot4MatchGo(t *testing.T) {
 	}
 }
 
-// TestBatchMulIntoMatchesBatchDot multiplies an IQ4_NL matrix, which the
-// reference's tinyBLAS takes for batches, by batches of 2 to 9 rows, which
-// MulInto hands to BatchDotBatch (groups of four, and single rows), and
-// checks every output against the Go twin of BatchDot bit for bit.
+// TestBatchMulIntoMatchesBatchDot multiplies an IQ4_NL and an F16 matrix,
+// which the reference's tinyBLAS takes for batches, by batches of 2 to 9
+// rows, which MulInto hands to BatchDotBatch or BatchDotWide4 (groups of
+// four, and single rows), and checks every output against BatchDot bit for
+// bit.
 func TestBatchMulIntoMatchesBatchDot(t *testing.T) {
 	checkMulInto(t, rand.New(rand.NewPCG(51, 52)), IQ4_NL, 8, 320, 2, batchDotIQ4_NLGeneric)
+	// F16 batches go four activation rows at a time to BatchDotWide4.
+	checkMulInto(t, rand.New(rand.NewPCG(55, 56)), F16, 8, 320, 2, batchDotF16)
 }
 
 // TestRepackMulIntoMatchesRepackDot multiplies a Q4_0 matrix the reference

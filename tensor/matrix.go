@@ -53,6 +53,12 @@ type Activations struct {
 	// split is the batch as the Q8_0 tile kernel reads it, when splitValid.
 	split      q8Split
 	splitValid bool
+	// wide is the batch's F16 conversion widened to float32, for
+	// BatchDotWide4, when wideValid; widening and widenRun do it.
+	wide      []float32
+	wideValid bool
+	widening  widening
+	widenRun  func(worker, lo, hi int)
 	// job is the matrix product in progress and run its method value, made
 	// once: a closure per product would be an allocation per product.
 	// convert and convertRun are the same for the conversion to a dot type.
@@ -71,7 +77,7 @@ func (a *Activations) Set(x []float32, n, cols int) {
 	}
 	a.x, a.n, a.cols = x[:n*cols], n, cols
 	clear(a.valid)
-	a.splitValid = false
+	a.splitValid, a.wideValid = false, false
 }
 
 // as returns the batch converted to type t, one row after another, the rows
@@ -97,6 +103,39 @@ func (a *Activations) as(p *Pool, t Type, ops *Ops) []byte {
 	a.convert = conversion{}
 	a.conv[t], a.valid[t] = buf, true
 	return buf
+}
+
+// wideF16 returns the batch's F16 conversion xq widened to float32, made
+// once per batch, the rows split across p.
+func (a *Activations) wideF16(p *Pool, xq []byte) []float32 {
+	n := a.n * a.cols
+	if a.wideValid {
+		return a.wide[:n]
+	}
+	if cap(a.wide) < n {
+		a.wide = make([]float32, n)
+	}
+	a.wide = a.wide[:n]
+	a.widening = widening{src: halves(xq, n), dst: a.wide, cols: a.cols}
+	if a.widenRun == nil {
+		a.widenRun = a.widening.rows
+	}
+	p.For(a.n, 1, a.widenRun)
+	a.widening = widening{}
+	a.wideValid = true
+	return a.wide
+}
+
+// widening is the widening of a batch's F16 conversion, in progress.
+type widening struct {
+	src  []uint16
+	dst  []float32
+	cols int
+}
+
+// rows widens rows lo…hi-1.
+func (w *widening) rows(_, lo, hi int) {
+	decodeF16(w.dst[lo*w.cols:hi*w.cols], w.src[lo*w.cols:hi*w.cols])
 }
 
 // conversion is the conversion of a batch to a weight's dot type, in
@@ -140,6 +179,10 @@ func (m *Matrix) MulInto(p *Pool, out []float32, a *Activations) {
 	chunk := max(4, activationCache/xRow/4*4)
 	a.job = mulJob{m: m, out: out, xq: xq, xRow: xRow, n: n, chunk: chunk}
 	m.setKernels(n, &a.job)
+	if a.job.dotWide4 != nil {
+		a.job.wide = a.wideF16(p, xq)
+		a.job.chunk = max(4, activationCache/(4*m.Cols)/4*4) // float32 rows
+	}
 	// Q8_0 activations are laid out for the tile kernel, and with VNNI for
 	// the one-row kernel too.
 	if cols := q8TileCols(); m.Type == Q8_0 && (n >= cols || n == 1 && useAVX512) {
@@ -171,6 +214,8 @@ type mulJob struct {
 	dotBatch func(n int, w, x []byte, stride, rows int, out []float32, outStride int)
 	dot2x4   func(n int, w []byte, wStride int, x []byte, stride int, out []float32, outStride int)
 	dotRows  func(n int, w []byte, rowBytes, rows int, x []byte, out []float32)
+	dotWide4 func(n int, w []byte, x []float32, xStride int, out []float32, outStride int)
+	wide     []float32 // the activations for dotWide4
 	// repackRows, where set, serves every activation row (RepackDotRows).
 	repackRows func(n int, w []byte, rowBytes, rows int, x []byte, xStride, xRows int, out []float32, outStride int)
 	split      *q8Split // the activations for the Q8_0 tile kernel, if it is used
@@ -253,7 +298,13 @@ func (j *mulJob) row(r, first, last int) {
 		j.dotBatch(cols, w, xq[first*xRow:last*xRow], xRow, last-first, out[first*rows+r:], rows)
 		return
 	}
-	for i := first; i < last; i++ {
+	i := first
+	if j.dotWide4 != nil {
+		for ; i+4 <= last; i += 4 {
+			j.dotWide4(cols, w, j.wide[i*cols:(i+4)*cols], cols, out[i*rows+r:], rows)
+		}
+	}
+	for ; i < last; i++ {
 		out[i*rows+r] = j.dot(cols, w, xq[i*xRow:(i+1)*xRow])
 	}
 }
@@ -283,7 +334,7 @@ func (m *Matrix) setKernels(n int, j *mulJob) {
 	case o.RepackDot != nil && m.Rows%o.RepackRows == 0:
 		j.dot, j.repackRows = o.RepackDot, o.RepackDotRows
 	case n >= 2 && o.BatchDot != nil && TinyBLASFits(m.Rows, m.Cols):
-		j.dot, j.dotBatch = o.BatchDot, o.BatchDotBatch
+		j.dot, j.dotBatch, j.dotWide4 = o.BatchDot, o.BatchDotBatch, o.BatchDotWide4
 	default:
 		j.dot, j.dotBatch, j.dot2x4, j.dotRows = o.VecDot, o.VecDotBatch, o.VecDot2x4, o.VecDotRows
 	}
