@@ -20,6 +20,7 @@ var benchCommand = command{
 	setup: func(fs *pflag.FlagSet) func([]string) error {
 		var (
 			path, shape, typ string
+			write            string
 			threads          int
 			asJSON           bool
 			cpuProfile       string
@@ -35,12 +36,16 @@ var benchCommand = command{
 		fs.IntVarP(&threads, "threads", "t", 0, "worker threads (0: one per CPU)")
 		fs.BoolVar(&asJSON, "json", false, "print a JSON array of results with llama-bench's field names")
 		fs.StringVar(&cpuProfile, "cpuprofile", "", "write a CPU profile of the timed runs to this file (for go tool pprof)")
+		fs.StringVar(&write, "write", "", "write the --shape model to this GGUF file instead of measuring it, for another engine to load the same weights")
 		return func(args []string) error {
 			if len(args) > 0 {
 				return fmt.Errorf("unexpected argument %q", args[0])
 			}
 			if threads < 0 {
 				return fmt.Errorf("--threads must not be negative")
+			}
+			if write != "" {
+				return writeBenchModel(write, path, shape, typ, threads)
 			}
 			e, info, err := openBenchModel(path, shape, typ, fs.Changed("type"), threads)
 			if err != nil {
@@ -123,6 +128,30 @@ func openBenchModel(path, shape, typ string, typeGiven bool, threads int) (*engi
 		return e, bench.Describe(e.File, "random:"+s.Name), nil
 	}
 	return nil, bench.ModelInfo{}, fmt.Errorf("no model given: use -m MODEL.gguf, or --shape NAME for random weights")
+}
+
+// writeBenchModel writes the random model of the named shape and type to
+// path, which must not exist yet.
+func writeBenchModel(path, model, shape, typ string, threads int) error {
+	if model != "" || shape == "" {
+		return fmt.Errorf("--write takes a --shape model, not -m")
+	}
+	s, err := bench.LookupShape(shape)
+	if err != nil {
+		return err
+	}
+	ft, err := quantize.ParseFileType(typ)
+	if err != nil {
+		return err
+	}
+	if _, err := os.Stat(path); err == nil {
+		return fmt.Errorf("%s already exists", path)
+	}
+	if err := bench.WriteRandomModel(path, s, ft, 1, threads); err != nil {
+		return err
+	}
+	fmt.Fprintf(os.Stderr, "zhi: wrote %s (%s, %s, random weights)\n", path, s.Name, typ)
+	return nil
 }
 
 // benchTypeNames names the mixes --type accepts.

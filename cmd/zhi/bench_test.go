@@ -3,6 +3,7 @@ package main
 import (
 	"encoding/json"
 	"fmt"
+	"path/filepath"
 	"strings"
 	"testing"
 )
@@ -71,4 +72,19 @@ func TestCLIBenchErrors(t *testing.T) {
 	mustFail(t, "no tests", "bench", "--shape", "tiny", "-p", "0", "-n", "0")
 	mustFail(t, "does not exist", "bench", "-m", "missing.gguf")
 	mustFail(t, "unexpected argument", "bench", "--shape", "tiny", "extra")
+	mustFail(t, "takes a --shape model", "bench", "--write", filepath.Join(t.TempDir(), "x.gguf"))
+	mustFail(t, "already exists", "bench", "--shape", "tiny", "--write", t.TempDir())
+}
+
+// TestCLIBenchWrite writes a random model to a file, which bench then
+// measures as any other file.
+func TestCLIBenchWrite(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "tiny-q8.gguf")
+	if _, stderr, ok := zhi(t, "bench", "--shape", "tiny", "--type", "Q8_0", "--write", path); !ok || !strings.Contains(stderr, "wrote "+path) {
+		t.Fatalf("--write failed: %s", stderr)
+	}
+	stdout, stderr, ok := zhi(t, "bench", "-m", path, "-p", "8", "-n", "4", "-r", "1")
+	if !ok || !strings.Contains(stdout, "Q8_0") || !strings.Contains(stdout, "pp8") || !strings.Contains(stdout, "tg4") {
+		t.Fatalf("bench of the written file: %s %s", stdout, stderr)
+	}
 }

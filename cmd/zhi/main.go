@@ -43,7 +43,7 @@ Usage:
   zhi compare -m MODEL [--prompts FILE] [-o prefs.jsonl] [--system TEXT] [-n N] [--temp T] [--temp-b T]
   zhi align -m SFT --data PREFS.jsonl -o OUT.gguf [--beta 0.1] [--epochs N] [--lr LR] [--lora-rank R ...]
   zhi info -m MODEL
-  zhi bench (-m MODEL | --shape NAME [--type TYPE]) [-p 512] [-n 128] [-r 5] [-t THREADS] [--json]
+  zhi bench (-m MODEL | --shape NAME [--type TYPE] [--write FILE]) [-p 512] [-n 128] [-r 5] [-t THREADS] [--json]
   zhi perplexity -m MODEL [-c 512] [--chunks N] [--json] FILE
   zhi quantize [-t THREADS] [-q] IN.gguf OUT.gguf TYPE
   zhi serve -m MODEL [--host H] [--port P] [--api-key KEY] [--parallel N] [--ctx N] [--queue N] [--alias NAME]
