@@ -69,15 +69,23 @@ func vecDotQ8_0(n int, w, x []byte) float32 {
 // vecDot4Q8_0 is vecDotQ8_0 of one weight row against four activation rows
 // stride bytes apart, storing the results outStride floats apart.
 func vecDot4Q8_0(n int, w, x []byte, stride int, out []float32, outStride int) {
+	dot4Lanes8(dot4Q8_0AVX2, vecDotQ8_0Generic, q8_0Bytes, n, w, x, stride, out, outStride)
+}
+
+// dot4Lanes8 runs kernel, one of the DOT4_LANES8 kernels, for weight blocks
+// of wBytes, or the Go twin without AVX2 or when an activation quant was
+// -128.
+func dot4Lanes8(kernel func(w, x *byte, stride, blocks int, out *float32, outStride int) (exact bool),
+	twin func(n int, w, x []byte) float32, wBytes, n int, w, x []byte, stride int, out []float32, outStride int) {
 	if blocks := n / legacyBlock; useAVX2 && blocks > 0 {
 		_ = x[3*stride+blocks*q8_0Bytes-1] // the four rows lie inside x
 		_ = out[3*outStride]
-		pw, px, _ := blockRows(n, w, x, q8_0Bytes)
-		if dot4Q8_0AVX2(pw, px, stride, blocks, &out[0], outStride) {
+		pw, px, _ := blockRows(n, w, x, wBytes)
+		if kernel(pw, px, stride, blocks, &out[0], outStride) {
 			return
 		}
 	}
-	vecDotEachX(vecDotQ8_0Generic, n, w, x, stride, 4, out, outStride)
+	vecDotEachX(twin, n, w, x, stride, 4, out, outStride)
 }
 
 // vecDot2x4Q8_0 is vecDotQ8_0 of two weight rows wStride bytes apart
@@ -195,15 +203,7 @@ func repackDotRowsQ4_0(n int, w []byte, rowBytes, rows int, x []byte, xStride, x
 // batchDot4IQ4_NL is batchDotIQ4_NL of one weight row against four
 // activation rows stride bytes apart.
 func batchDot4IQ4_NL(n int, w, x []byte, stride int, out []float32, outStride int) {
-	if blocks := n / legacyBlock; useAVX2 && blocks > 0 {
-		_ = x[3*stride+blocks*q8_0Bytes-1] // the four rows lie inside x
-		_ = out[3*outStride]
-		pw, px, _ := blockRows(n, w, x, iq4nlBytes)
-		if batchDot4IQ4_NLAVX2(pw, px, stride, blocks, &out[0], outStride) {
-			return
-		}
-	}
-	vecDotEachX(batchDotIQ4_NLGeneric, n, w, x, stride, 4, out, outStride)
+	dot4Lanes8(batchDot4IQ4_NLAVX2, batchDotIQ4_NLGeneric, iq4nlBytes, n, w, x, stride, out, outStride)
 }
 
 // batchDotIQ4_NL is the four-row kernel with the one activation row four
@@ -217,13 +217,5 @@ func batchDotIQ4_NL(n int, w, x []byte) float32 {
 // vecDot4Q5_0 is vecDotQ5_0 of one weight row against four activation rows
 // stride bytes apart.
 func vecDot4Q5_0(n int, w, x []byte, stride int, out []float32, outStride int) {
-	if blocks := n / legacyBlock; useAVX2 && blocks > 0 {
-		_ = x[3*stride+blocks*q8_0Bytes-1] // the four rows lie inside x
-		_ = out[3*outStride]
-		pw, px, _ := blockRows(n, w, x, q5_0Bytes)
-		if dot4Q5_0AVX2(pw, px, stride, blocks, &out[0], outStride) {
-			return
-		}
-	}
-	vecDotEachX(vecDotQ5_0Generic, n, w, x, stride, 4, out, outStride)
+	dot4Lanes8(dot4Q5_0AVX2, vecDotQ5_0Generic, q5_0Bytes, n, w, x, stride, out, outStride)
 }
