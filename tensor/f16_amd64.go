@@ -21,6 +21,9 @@ func dotF16BatchRowsAVX512(x *uint16, stride int, y *float32, n, rows int, scale
 func dot4F16WideAVX2(w *uint16, x *float32, xStride, n int, out *float32, outStride int)
 
 //go:noescape
+func dot4F16WideAVX512(w *uint16, x *float32, xStride, n int, out *float32, outStride int)
+
+//go:noescape
 func encodeF16AVX2(dst *uint16, src *float32, n int)
 
 //go:noescape
@@ -82,5 +85,9 @@ func batchDotWide4F16(n int, w []byte, x []float32, xStride int, out []float32, 
 	}
 	_ = x[3*xStride+n16-1]
 	_ = out[3*outStride]
-	dot4F16WideAVX2(&halves(w, n16)[0], &x[0], 4*xStride, n16, &out[0], outStride)
+	kernel := dot4F16WideAVX2
+	if useAVX512 {
+		kernel = dot4F16WideAVX512
+	}
+	kernel(&halves(w, n16)[0], &x[0], 4*xStride, n16, &out[0], outStride)
 }

@@ -414,3 +414,51 @@ wide4done:
 	STORE_TILE(Y6, X6, Y7)
 	VZEROUPPER
 	RET
+
+// func dot4F16WideAVX512(w *uint16, x *float32, xStride, n int, out *float32, outStride int)
+//
+// dot4F16WideAVX2 with each row's sixteen lanes in one register, Z0-Z3:
+// lane i of the register is lane i of tileAcc, as Y(2k) and Y(2k+1) hold
+// them in the AVX2 kernel, whose reduction it then shares.
+TEXT ·dot4F16WideAVX512(SB), NOSPLIT, $0-48
+	MOVQ w+0(FP), SI
+	MOVQ x+8(FP), DI
+	MOVQ xStride+16(FP), R8
+	MOVQ n+24(FP), CX
+	LEAQ (R8)(R8*2), R9
+	VPXORD Z0, Z0, Z0
+	VPXORD Z1, Z1, Z1
+	VPXORD Z2, Z2, Z2
+	VPXORD Z3, Z3, Z3
+	SHRQ $4, CX
+	JZ   wide4zDone
+	XORQ R10, R10
+
+wide4zLoop:
+	VCVTPH2PS (SI), Z8
+	VFMADD231PS (DI)(R10*1), Z8, Z0
+	LEAQ (R10)(R8*1), R11
+	VFMADD231PS (DI)(R11*1), Z8, Z1
+	LEAQ (R10)(R8*2), R11
+	VFMADD231PS (DI)(R11*1), Z8, Z2
+	LEAQ (R10)(R9*1), R11
+	VFMADD231PS (DI)(R11*1), Z8, Z3
+	ADDQ $32, SI
+	ADDQ $64, R10
+	DECQ CX
+	JNZ  wide4zLoop
+
+wide4zDone:
+	MOVQ out+32(FP), AX
+	MOVQ outStride+40(FP), BX
+	SHLQ $2, BX
+	VEXTRACTF64X4 $1, Z0, Y4
+	STORE_TILE(Y0, X0, Y4)
+	VEXTRACTF64X4 $1, Z1, Y5
+	STORE_TILE(Y1, X1, Y5)
+	VEXTRACTF64X4 $1, Z2, Y6
+	STORE_TILE(Y2, X2, Y6)
+	VEXTRACTF64X4 $1, Z3, Y7
+	STORE_TILE(Y3, X3, Y7)
+	VZEROUPPER
+	RET

@@ -176,11 +176,13 @@ func BenchmarkConvertF16(b *testing.B) {
 }
 
 // TestBatchDotWide4F16MatchesDotF16Batch checks the F16 kernel of four
-// widened activation rows, in AVX2 and in Go, against DotF16Batch of the
+// widened activation rows, in AVX2, in AVX-512 where the CPU has it and in
+// Go, against DotF16Batch of the
 // weight row and each activation row's halves, with special values mixed
 // in, rows apart, and that it writes only its four results.
 func TestBatchDotWide4F16MatchesDotF16Batch(t *testing.T) {
 	requireAsm(t)
+	defer func(old bool) { useAVX512 = old }(useAVX512)
 	r := rand.New(rand.NewPCG(53, 54))
 	for _, n := range []int{0, 15, 16, 17, 48, 64, 160, 1000, 4096 + 48} {
 		for trial := range 20 {
@@ -198,8 +200,15 @@ func TestBatchDotWide4F16MatchesDotF16Batch(t *testing.T) {
 				wb[2*i], wb[2*i+1] = byte(h), byte(h>>8)
 			}
 			const outStride = 3
-			for name, kernel := range map[string]func(n int, w []byte, x []float32, xStride int, out []float32, outStride int){
-				"asm": batchDotWide4F16, "go": batchDotWide4F16Generic} {
+			for _, name := range []string{"avx2", "avx512", "go"} {
+				if name == "avx512" && !hasAVX512() {
+					continue
+				}
+				useAVX512 = name == "avx512"
+				kernel := batchDotWide4F16
+				if name == "go" {
+					kernel = batchDotWide4F16Generic
+				}
 				out := make([]float32, 3*outStride+2)
 				kernel(n, wb, x, xStride, out, outStride)
 				for i, v := range out {
