@@ -7,13 +7,13 @@ import (
 
 func init() {
 	register(Ops{
-		Type:          F16,
-		VecDotType:    F16,
-		ToFloat:       toFloatF16,
-		Quantize:      quantizeF16,
-		VecDot:        vecDotF16,
-		BatchDot:      batchDotF16,
-		BatchDotWide4: batchDotWide4F16,
+		Type:            F16,
+		VecDotType:      F16,
+		ToFloat:         toFloatF16,
+		Quantize:        quantizeF16,
+		VecDot:          vecDotF16,
+		BatchDot:        batchDotF16,
+		BatchDotWide2x3: batchDotWide2x3F16,
 	})
 }
 
@@ -160,20 +160,23 @@ func dotF16BatchGeneric(x, y []uint16) float32 {
 // single-row dot product (VecDot, DotF16) for every row.
 func TinyBLASFits(rows, cols int) bool { return rows%4 == 0 && cols%16 == 0 }
 
-// batchDotWide4F16Generic is Ops.BatchDotWide4 of F16: DotF16Batch of the
-// weight row and each of four activation rows, xStride floats apart, that
-// hold the F16 activations widened to float32.
-func batchDotWide4F16Generic(n int, w []byte, x []float32, xStride int, out []float32, outStride int) {
+// batchDotWide2x3F16Generic is Ops.BatchDotWide2x3 of F16: DotF16Batch
+// of each of two weight rows, wStride bytes apart, and each of three
+// activation rows, xStride floats apart, that hold the F16 activations
+// widened to float32.
+func batchDotWide2x3F16Generic(n int, w []byte, wStride int, x []float32, xStride int, out []float32, outStride int) {
 	n16 := n / 16 * 16
-	wh := halves(w, n16)
 	var ws [16]float32
-	for k := range 4 {
-		xk := x[k*xStride:][:n16]
-		var acc tileAcc
-		for i := 0; i < n16; i += 16 {
-			decodeF16Generic(ws[:], wh[i:i+16])
-			acc.add(ws[:], xk[i:i+16])
+	for i := range 2 {
+		wh := halves(w[i*wStride:], n16)
+		for j := range 3 {
+			xj := x[j*xStride:][:n16]
+			var acc tileAcc
+			for k := 0; k < n16; k += 16 {
+				decodeF16Generic(ws[:], wh[k:k+16])
+				acc.add(ws[:], xj[k:k+16])
+			}
+			out[j*outStride+i] = acc.sum()
 		}
-		out[k*outStride] = acc.sum()
 	}
 }

@@ -18,10 +18,10 @@ func dotF16BatchRowsAVX2(x *uint16, stride int, y *float32, n, rows int, scale f
 func dotF16BatchRowsAVX512(x *uint16, stride int, y *float32, n, rows int, scale float32, out *float32)
 
 //go:noescape
-func dot4F16WideAVX2(w *uint16, x *float32, xStride, n int, out *float32, outStride int)
+func dot2x3F16WideAVX2(w *uint16, wStride int, x *float32, xStride, n int, out *float32, outStride int)
 
 //go:noescape
-func dot4F16WideAVX512(w *uint16, x *float32, xStride, n int, out *float32, outStride int)
+func dot2x3F16WideAVX512(w *uint16, wStride int, x *float32, xStride, n int, out *float32, outStride int)
 
 //go:noescape
 func encodeF16AVX2(dst *uint16, src *float32, n int)
@@ -77,17 +77,18 @@ func decodeF16(dst []float32, src []uint16) {
 	}
 }
 
-func batchDotWide4F16(n int, w []byte, x []float32, xStride int, out []float32, outStride int) {
+func batchDotWide2x3F16(n int, w []byte, wStride int, x []float32, xStride int, out []float32, outStride int) {
 	n16 := n / 16 * 16
 	if !useAVX2 || n16 == 0 {
-		batchDotWide4F16Generic(n, w, x, xStride, out, outStride)
+		batchDotWide2x3F16Generic(n, w, wStride, x, xStride, out, outStride)
 		return
 	}
-	_ = x[3*xStride+n16-1]
-	_ = out[3*outStride]
-	kernel := dot4F16WideAVX2
+	_ = w[wStride+2*n16-1] // both weight rows lie inside w
+	_ = x[2*xStride+n16-1]
+	_ = out[2*outStride+1]
+	kernel := dot2x3F16WideAVX2
 	if useAVX512 {
-		kernel = dot4F16WideAVX512
+		kernel = dot2x3F16WideAVX512
 	}
-	kernel(&halves(w, n16)[0], &x[0], 4*xStride, n16, &out[0], outStride)
+	kernel(&halves(w, n16)[0], wStride, &x[0], 4*xStride, n16, &out[0], outStride)
 }

@@ -351,32 +351,48 @@ TEXT ·dotF16BatchRowsAVX512(SB), NOSPLIT, $0-56
 	MOVQ out+48(FP), AX
 	BATCH_ROWS(8, LOAD_Y_512, ZERO8_512, ROWS8_512, STORE8_512, ZERO1_512, ROW1_512, STORE1_512)
 
-// WIDE_FMA16 adds the sixteen weights decoded in Y8 and Y9 times the
-// sixteen activations (float32) at (DI)(R) to the register pair LO, HI.
-#define WIDE_FMA16(R, LO, HI) \
-	VFMADD231PS (DI)(R*1), Y8, LO; \
-	VFMADD231PS 32(DI)(R*1), Y9, HI
+// A weight block read from memory meets each activation row once; the
+// activations, which the rows of a chunk share, come from L2 for every
+// weight row, and with one weight row against several activation rows
+// those loads bound the kernel. The wide kernels below take two weight rows
+// against three activation rows, so each activation load serves two
+// products.
 
-// STORE_TILE stores the sum of the 16-lane register LO, HI (low half XLO)
-// at (AX) and moves AX on by BX bytes.
-#define STORE_TILE(LO, XLO, HI) \
-	VADDPS HI, LO, LO; \
-	SUM8(LO, XLO, X14); \
-	VMOVSS XLO, (AX); \
+// WIDE_FMA2 adds the sixteen activations (float32) at (DI)(R) times the
+// first weight row's sixteen decoded weights (W0 lo, W1 hi) to A0, A1 and
+// times the second's (W2, W3) to B0, B1.
+#define WIDE_FMA2(R, W0, W1, W2, W3, A0, A1, B0, B1) \
+	VFMADD231PS (DI)(R*1), W0, A0; \
+	VFMADD231PS 32(DI)(R*1), W1, A1; \
+	VFMADD231PS (DI)(R*1), W2, B0; \
+	VFMADD231PS 32(DI)(R*1), W3, B1
+
+// STORE_PAIR stores the sums of the 16-lane registers A (low half XA, high
+// AH) and B (XB, BH), the two weight rows' results for one activation row,
+// at (AX) and 4(AX), then moves AX on by BX bytes.
+#define STORE_PAIR(A, XA, AH, B, XB, BH) \
+	VADDPS AH, A, A; \
+	SUM8(A, XA, X14); \
+	VMOVSS XA, (AX); \
+	VADDPS BH, B, B; \
+	SUM8(B, XB, X14); \
+	VMOVSS XB, 4(AX); \
 	ADDQ   BX, AX
 
-// func dot4F16WideAVX2(w *uint16, x *float32, xStride, n int, out *float32, outStride int)
+// func dot2x3F16WideAVX2(w *uint16, wStride int, x *float32, xStride, n int, out *float32, outStride int)
 //
-// The tiles scheme (tileAcc) of one F16 weight row against four activation
-// rows xStride bytes apart, already widened to float32: each block of
-// sixteen weights is decoded once for the four of them. Row k accumulates
-// in Y(2k) and Y(2k+1); n is a multiple of 16.
-TEXT ·dot4F16WideAVX2(SB), NOSPLIT, $0-48
+// The tiles scheme (tileAcc) of two F16 weight rows, wStride bytes apart,
+// against three activation rows xStride bytes apart, widened to float32;
+// the result of weight row i and activation row j goes to
+// out[j·outStride+i]. Weight row i against activation row j accumulates in
+// Y(6i+2j) and Y(6i+2j+1); Y12-Y15 hold the decoded weights. n is a
+// multiple of 16.
+TEXT ·dot2x3F16WideAVX2(SB), NOSPLIT, $0-56
 	MOVQ w+0(FP), SI
-	MOVQ x+8(FP), DI
-	MOVQ xStride+16(FP), R8
-	MOVQ n+24(FP), CX
-	LEAQ (R8)(R8*2), R9
+	MOVQ wStride+8(FP), R12
+	MOVQ x+16(FP), DI
+	MOVQ xStride+24(FP), R8
+	MOVQ n+32(FP), CX
 	VXORPS Y0, Y0, Y0
 	VXORPS Y1, Y1, Y1
 	VXORPS Y2, Y2, Y2
@@ -385,80 +401,89 @@ TEXT ·dot4F16WideAVX2(SB), NOSPLIT, $0-48
 	VXORPS Y5, Y5, Y5
 	VXORPS Y6, Y6, Y6
 	VXORPS Y7, Y7, Y7
+	VXORPS Y8, Y8, Y8
+	VXORPS Y9, Y9, Y9
+	VXORPS Y10, Y10, Y10
+	VXORPS Y11, Y11, Y11
 	SHRQ $4, CX
-	JZ   wide4done
+	JZ   wide23done
 	XORQ R10, R10
 
-wide4loop:
-	VCVTPH2PS (SI), Y8
-	VCVTPH2PS 16(SI), Y9
-	WIDE_FMA16(R10, Y0, Y1)
+wide23loop:
+	VCVTPH2PS (SI), Y12
+	VCVTPH2PS 16(SI), Y13
+	VCVTPH2PS (SI)(R12*1), Y14
+	VCVTPH2PS 16(SI)(R12*1), Y15
+	WIDE_FMA2(R10, Y12, Y13, Y14, Y15, Y0, Y1, Y6, Y7)
 	LEAQ (R10)(R8*1), R11
-	WIDE_FMA16(R11, Y2, Y3)
+	WIDE_FMA2(R11, Y12, Y13, Y14, Y15, Y2, Y3, Y8, Y9)
 	LEAQ (R10)(R8*2), R11
-	WIDE_FMA16(R11, Y4, Y5)
-	LEAQ (R10)(R9*1), R11
-	WIDE_FMA16(R11, Y6, Y7)
+	WIDE_FMA2(R11, Y12, Y13, Y14, Y15, Y4, Y5, Y10, Y11)
 	ADDQ $32, SI
 	ADDQ $64, R10
 	DECQ CX
-	JNZ  wide4loop
+	JNZ  wide23loop
 
-wide4done:
-	MOVQ out+32(FP), AX
-	MOVQ outStride+40(FP), BX
+wide23done:
+	MOVQ out+40(FP), AX
+	MOVQ outStride+48(FP), BX
 	SHLQ $2, BX
-	STORE_TILE(Y0, X0, Y1)
-	STORE_TILE(Y2, X2, Y3)
-	STORE_TILE(Y4, X4, Y5)
-	STORE_TILE(Y6, X6, Y7)
+	STORE_PAIR(Y0, X0, Y1, Y6, X6, Y7)
+	STORE_PAIR(Y2, X2, Y3, Y8, X8, Y9)
+	STORE_PAIR(Y4, X4, Y5, Y10, X10, Y11)
 	VZEROUPPER
 	RET
 
-// func dot4F16WideAVX512(w *uint16, x *float32, xStride, n int, out *float32, outStride int)
+// func dot2x3F16WideAVX512(w *uint16, wStride int, x *float32, xStride, n int, out *float32, outStride int)
 //
-// dot4F16WideAVX2 with each row's sixteen lanes in one register, Z0-Z3:
-// lane i of the register is lane i of tileAcc, as Y(2k) and Y(2k+1) hold
-// them in the AVX2 kernel, whose reduction it then shares.
-TEXT ·dot4F16WideAVX512(SB), NOSPLIT, $0-48
+// dot2x3F16WideAVX2 with each product's sixteen lanes in one register:
+// weight row i against activation row j in Z(3i+j), the decoded weights in
+// Z12 and Z13. Lane i of a register is lane i of tileAcc, as the AVX2
+// kernel's register pairs hold them, so the two share their reduction.
+TEXT ·dot2x3F16WideAVX512(SB), NOSPLIT, $0-56
 	MOVQ w+0(FP), SI
-	MOVQ x+8(FP), DI
-	MOVQ xStride+16(FP), R8
-	MOVQ n+24(FP), CX
-	LEAQ (R8)(R8*2), R9
+	MOVQ wStride+8(FP), R12
+	MOVQ x+16(FP), DI
+	MOVQ xStride+24(FP), R8
+	MOVQ n+32(FP), CX
 	VPXORD Z0, Z0, Z0
 	VPXORD Z1, Z1, Z1
 	VPXORD Z2, Z2, Z2
 	VPXORD Z3, Z3, Z3
+	VPXORD Z4, Z4, Z4
+	VPXORD Z5, Z5, Z5
 	SHRQ $4, CX
-	JZ   wide4zDone
+	JZ   wide23zDone
 	XORQ R10, R10
 
-wide4zLoop:
-	VCVTPH2PS (SI), Z8
-	VFMADD231PS (DI)(R10*1), Z8, Z0
+wide23zLoop:
+	VCVTPH2PS (SI), Z12
+	VCVTPH2PS (SI)(R12*1), Z13
+	VFMADD231PS (DI)(R10*1), Z12, Z0
+	VFMADD231PS (DI)(R10*1), Z13, Z3
 	LEAQ (R10)(R8*1), R11
-	VFMADD231PS (DI)(R11*1), Z8, Z1
+	VFMADD231PS (DI)(R11*1), Z12, Z1
+	VFMADD231PS (DI)(R11*1), Z13, Z4
 	LEAQ (R10)(R8*2), R11
-	VFMADD231PS (DI)(R11*1), Z8, Z2
-	LEAQ (R10)(R9*1), R11
-	VFMADD231PS (DI)(R11*1), Z8, Z3
+	VFMADD231PS (DI)(R11*1), Z12, Z2
+	VFMADD231PS (DI)(R11*1), Z13, Z5
 	ADDQ $32, SI
 	ADDQ $64, R10
 	DECQ CX
-	JNZ  wide4zLoop
+	JNZ  wide23zLoop
 
-wide4zDone:
-	MOVQ out+32(FP), AX
-	MOVQ outStride+40(FP), BX
+wide23zDone:
+	MOVQ out+40(FP), AX
+	MOVQ outStride+48(FP), BX
 	SHLQ $2, BX
-	VEXTRACTF64X4 $1, Z0, Y4
-	STORE_TILE(Y0, X0, Y4)
-	VEXTRACTF64X4 $1, Z1, Y5
-	STORE_TILE(Y1, X1, Y5)
-	VEXTRACTF64X4 $1, Z2, Y6
-	STORE_TILE(Y2, X2, Y6)
-	VEXTRACTF64X4 $1, Z3, Y7
-	STORE_TILE(Y3, X3, Y7)
+	VEXTRACTF64X4 $1, Z0, Y6
+	VEXTRACTF64X4 $1, Z3, Y9
+	STORE_PAIR(Y0, X0, Y6, Y3, X3, Y9)
+	VEXTRACTF64X4 $1, Z1, Y7
+	VEXTRACTF64X4 $1, Z4, Y10
+	STORE_PAIR(Y1, X1, Y7, Y4, X4, Y10)
+	VEXTRACTF64X4 $1, Z2, Y8
+	VEXTRACTF64X4 $1, Z5, Y11
+	STORE_PAIR(Y2, X2, Y8, Y5, X5, Y11)
 	VZEROUPPER
 	RET

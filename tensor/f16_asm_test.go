@@ -175,29 +175,33 @@ func BenchmarkConvertF16(b *testing.B) {
 	})
 }
 
-// TestBatchDotWide4F16MatchesDotF16Batch checks the F16 kernel of four
-// widened activation rows, in AVX2, in AVX-512 where the CPU has it and in
-// Go, against DotF16Batch of the
-// weight row and each activation row's halves, with special values mixed
-// in, rows apart, and that it writes only its four results.
-func TestBatchDotWide4F16MatchesDotF16Batch(t *testing.T) {
+// TestBatchDotWide2x3F16MatchesDotF16Batch checks the F16 kernel of two
+// weight rows and three widened activation rows, in AVX2, in AVX-512 where
+// the CPU has it and in Go, against DotF16Batch of each weight row and each
+// activation row's halves, with special values mixed in, rows apart, and
+// that it writes only its six results.
+func TestBatchDotWide2x3F16MatchesDotF16Batch(t *testing.T) {
 	requireAsm(t)
 	defer func(old bool) { useAVX512 = old }(useAVX512)
 	r := rand.New(rand.NewPCG(53, 54))
 	for _, n := range []int{0, 15, 16, 17, 48, 64, 160, 1000, 4096 + 48} {
 		for trial := range 20 {
 			special := trial%4 == 3
-			w := randomHalfRow(r, n, special)
-			xStride := n + r.IntN(2)*(1+r.IntN(20))
-			xh := make([][]uint16, 4)
-			x := make([]float32, 3*xStride+n)
-			for k := range xh {
-				xh[k] = randomHalfRow(r, n, special)
-				decodeF16Generic(x[k*xStride:][:n], xh[k])
+			wStride := 2*n + 2*r.IntN(2)*(1+r.IntN(20))
+			w := make([]byte, wStride+2*n)
+			wh := make([][]uint16, 2)
+			for i := range wh {
+				wh[i] = randomHalfRow(r, n, special)
+				for k, h := range wh[i] {
+					w[i*wStride+2*k], w[i*wStride+2*k+1] = byte(h), byte(h>>8)
+				}
 			}
-			wb := make([]byte, 2*n)
-			for i, h := range w {
-				wb[2*i], wb[2*i+1] = byte(h), byte(h>>8)
+			xStride := n + r.IntN(2)*(1+r.IntN(20))
+			xh := make([][]uint16, 3)
+			x := make([]float32, 2*xStride+n)
+			for j := range xh {
+				xh[j] = randomHalfRow(r, n, special)
+				decodeF16Generic(x[j*xStride:][:n], xh[j])
 			}
 			const outStride = 3
 			for _, name := range []string{"avx2", "avx512", "go"} {
@@ -205,21 +209,25 @@ func TestBatchDotWide4F16MatchesDotF16Batch(t *testing.T) {
 					continue
 				}
 				useAVX512 = name == "avx512"
-				kernel := batchDotWide4F16
+				kernel := batchDotWide2x3F16
 				if name == "go" {
-					kernel = batchDotWide4F16Generic
+					kernel = batchDotWide2x3F16Generic
 				}
-				out := make([]float32, 3*outStride+2)
-				kernel(n, wb, x, xStride, out, outStride)
-				for i, v := range out {
-					if i%outStride != 0 || i/outStride > 3 {
-						if v != 0 {
-							t.Fatalf("%s n=%d trial %d: wrote out[%d] = %g", name, n, trial, i, v)
+				out := make([]float32, 3*outStride)
+				for k := range out {
+					out[k] = -7
+				}
+				kernel(n, w, wStride, x, xStride, out, outStride)
+				for k, v := range out {
+					i, j := k%outStride, k/outStride
+					if i > 1 {
+						if v != -7 {
+							t.Fatalf("%s n=%d trial %d: wrote out[%d] = %g", name, n, trial, k, v)
 						}
 						continue
 					}
-					if want := DotF16Batch(w, xh[i/outStride]); !sameBits(v, want) {
-						t.Fatalf("%s n=%d trial %d row %d: %g (%#x), DotF16Batch %g (%#x)", name, n, trial, i/outStride, v, math.Float32bits(v), want, math.Float32bits(want))
+					if want := DotF16Batch(wh[i], xh[j]); !sameBits(v, want) {
+						t.Fatalf("%s n=%d trial %d: weight row %d, activation row %d: %g (%#x), DotF16Batch %g (%#x)", name, n, trial, i, j, v, math.Float32bits(v), want, math.Float32bits(want))
 					}
 				}
 			}

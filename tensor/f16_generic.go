@@ -13,6 +13,6 @@ func dotF16BatchRows(x []uint16, stride int, y []float32, scale float32, out []f
 func encodeF16(dst []uint16, src []float32) { encodeF16Generic(dst, src) }
 func decodeF16(dst []float32, src []uint16) { decodeF16Generic(dst, src) }
 
-func batchDotWide4F16(n int, w []byte, x []float32, xStride int, out []float32, outStride int) {
-	batchDotWide4F16Generic(n, w, x, xStride, out, outStride)
+func batchDotWide2x3F16(n int, w []byte, wStride int, x []float32, xStride int, out []float32, outStride int) {
+	batchDotWide2x3F16Generic(n, w, wStride, x, xStride, out, outStride)
 }

@@ -346,12 +346,12 @@ func TestLegacyDot4MatchGo(t *testing.T) {
 
 // TestBatchMulIntoMatchesBatchDot multiplies an IQ4_NL and an F16 matrix,
 // which the reference's tinyBLAS takes for batches, by batches of 2 to 9
-// rows, which MulInto hands to BatchDotBatch or BatchDotWide4 (groups of
-// four, and single rows), and checks every output against BatchDot bit for
-// bit.
+// rows, which MulInto hands to BatchDotBatch (groups of four) or
+// BatchDotWide2x3 (two weight rows by three activation rows), and the rest
+// to BatchDot, and checks every output against BatchDot bit for bit.
 func TestBatchMulIntoMatchesBatchDot(t *testing.T) {
 	checkMulInto(t, rand.New(rand.NewPCG(51, 52)), IQ4_NL, 8, 320, 2, batchDotIQ4_NLGeneric)
-	// F16 batches go four activation rows at a time to BatchDotWide4.
+	// F16 batches go three activation rows at a time to BatchDotWide2x3.
 	checkMulInto(t, rand.New(rand.NewPCG(55, 56)), F16, 8, 320, 2, batchDotF16)
 }
 

@@ -54,7 +54,7 @@ type Activations struct {
 	split      q8Split
 	splitValid bool
 	// wide is the batch's F16 conversion widened to float32, for
-	// BatchDotWide4, when wideValid; widening and widenRun do it.
+	// BatchDotWide2x3, when wideValid; widening and widenRun do it.
 	wide      []float32
 	wideValid bool
 	widening  widening
@@ -179,9 +179,9 @@ func (m *Matrix) MulInto(p *Pool, out []float32, a *Activations) {
 	chunk := max(4, activationCache/xRow/4*4)
 	a.job = mulJob{m: m, out: out, xq: xq, xRow: xRow, n: n, chunk: chunk}
 	m.setKernels(n, &a.job)
-	if a.job.dotWide4 != nil {
+	if a.job.dotWide2x3 != nil {
 		a.job.wide = a.wideF16(p, xq)
-		a.job.chunk = max(4, activationCache/(4*m.Cols)/4*4) // float32 rows
+		a.job.chunk = max(3, activationCache/(4*m.Cols)/3*3) // float32 rows, whole tiles
 	}
 	// Q8_0 activations are laid out for the tile kernel, and with VNNI for
 	// the one-row kernel too.
@@ -205,17 +205,17 @@ func (m *Matrix) MulInto(p *Pool, out []float32, a *Activations) {
 
 // mulJob is one matrix product, split by weight rows across workers.
 type mulJob struct {
-	m        *Matrix
-	out      []float32
-	xq       []byte
-	xRow     int // bytes of one converted activation row
-	n, chunk int // activation rows, and how many to take at a time
-	dot      func(n int, w, x []byte) float32
-	dotBatch func(n int, w, x []byte, stride, rows int, out []float32, outStride int)
-	dot2x4   func(n int, w []byte, wStride int, x []byte, stride int, out []float32, outStride int)
-	dotRows  func(n int, w []byte, rowBytes, rows int, x []byte, out []float32)
-	dotWide4 func(n int, w []byte, x []float32, xStride int, out []float32, outStride int)
-	wide     []float32 // the activations for dotWide4
+	m          *Matrix
+	out        []float32
+	xq         []byte
+	xRow       int // bytes of one converted activation row
+	n, chunk   int // activation rows, and how many to take at a time
+	dot        func(n int, w, x []byte) float32
+	dotBatch   func(n int, w, x []byte, stride, rows int, out []float32, outStride int)
+	dot2x4     func(n int, w []byte, wStride int, x []byte, stride int, out []float32, outStride int)
+	dotRows    func(n int, w []byte, rowBytes, rows int, x []byte, out []float32)
+	dotWide2x3 func(n int, w []byte, wStride int, x []float32, xStride int, out []float32, outStride int)
+	wide       []float32 // the activations for dotWide2x3
 	// repackRows, where set, serves every activation row (RepackDotRows).
 	repackRows func(n int, w []byte, rowBytes, rows int, x []byte, xStride, xRows int, out []float32, outStride int)
 	split      *q8Split // the activations for the Q8_0 tile kernel, if it is used
@@ -254,6 +254,11 @@ func (j *mulJob) rows(_, lo, hi int) {
 				j.rowPair(r, first, last)
 			}
 		}
+		if j.dotWide2x3 != nil {
+			for ; r+2 <= hi; r += 2 {
+				j.widePair(r, first, last)
+			}
+		}
 		for ; r < hi; r++ {
 			j.row(r, first, last)
 		}
@@ -289,6 +294,23 @@ func (j *mulJob) tile(r, first, last int) {
 	j.rowPair(r, i, last)
 }
 
+// widePair computes the products of weight rows r and r+1 with activation
+// rows first…last-1, three at a time from the widened activations, and the
+// rest one at a time.
+func (j *mulJob) widePair(r, first, last int) {
+	m, xq, xRow, out, rows, cols := j.m, j.xq, j.xRow, j.out, j.m.Rows, j.m.Cols
+	w := m.Data[r*m.rowBytes : (r+2)*m.rowBytes]
+	i := first
+	for ; i+3 <= last; i += 3 {
+		j.dotWide2x3(cols, w, m.rowBytes, j.wide[i*cols:(i+3)*cols], cols, out[i*rows+r:], rows)
+	}
+	for ; i < last; i++ {
+		x := xq[i*xRow : (i+1)*xRow]
+		out[i*rows+r] = j.dot(cols, w, x)
+		out[i*rows+r+1] = j.dot(cols, w[m.rowBytes:], x)
+	}
+}
+
 // row computes the products of weight row r with activation rows
 // first…last-1.
 func (j *mulJob) row(r, first, last int) {
@@ -298,13 +320,7 @@ func (j *mulJob) row(r, first, last int) {
 		j.dotBatch(cols, w, xq[first*xRow:last*xRow], xRow, last-first, out[first*rows+r:], rows)
 		return
 	}
-	i := first
-	if j.dotWide4 != nil {
-		for ; i+4 <= last; i += 4 {
-			j.dotWide4(cols, w, j.wide[i*cols:(i+4)*cols], cols, out[i*rows+r:], rows)
-		}
-	}
-	for ; i < last; i++ {
+	for i := first; i < last; i++ {
 		out[i*rows+r] = j.dot(cols, w, xq[i*xRow:(i+1)*xRow])
 	}
 }
@@ -334,7 +350,7 @@ func (m *Matrix) setKernels(n int, j *mulJob) {
 	case o.RepackDot != nil && m.Rows%o.RepackRows == 0:
 		j.dot, j.repackRows = o.RepackDot, o.RepackDotRows
 	case n >= 2 && o.BatchDot != nil && TinyBLASFits(m.Rows, m.Cols):
-		j.dot, j.dotBatch, j.dotWide4 = o.BatchDot, o.BatchDotBatch, o.BatchDotWide4
+		j.dot, j.dotBatch, j.dotWide2x3 = o.BatchDot, o.BatchDotBatch, o.BatchDotWide2x3
 	default:
 		j.dot, j.dotBatch, j.dot2x4, j.dotRows = o.VecDot, o.VecDotBatch, o.VecDot2x4, o.VecDotRows
 	}

@@ -47,11 +47,13 @@ type Ops struct {
 	// BatchDotBatch, when set, is BatchDot for several activation rows, as
 	// VecDotBatch is VecDot for them.
 	BatchDotBatch func(n int, w, x []byte, stride, rows int, out []float32, outStride int)
-	// BatchDotWide4, when set, is BatchDot of one weight row against four
-	// activation rows, xStride floats apart, that hold the VecDotType
-	// conversion of the activations widened back to float32 (exactly):
-	// they are decoded once per batch, not once per weight row.
-	BatchDotWide4 func(n int, w []byte, x []float32, xStride int, out []float32, outStride int)
+	// BatchDotWide2x3, when set, is BatchDot of two weight rows, wStride
+	// bytes apart, against three activation rows, xStride floats apart,
+	// that hold the VecDotType conversion of the activations widened back
+	// to float32 (exactly): they are decoded once per batch, not once per
+	// weight row. The result of weight row i and activation row j goes to
+	// out[j*outStride+i].
+	BatchDotWide2x3 func(n int, w []byte, wStride int, x []float32, xStride int, out []float32, outStride int)
 	// RepackRows and RepackDot describe the reference's "repack" kernels:
 	// it stores a matrix of this type whose row count is a multiple of
 	// RepackRows interleaved, RepackRows rows at a time, and multiplies it
