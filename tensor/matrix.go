@@ -224,7 +224,7 @@ type mulJob struct {
 // rows computes the products of weight rows lo…hi-1: all in one call
 // where repackRows is there, or for one activation row rowsQ8_0 (laid out
 // for VNNI) or dotRows; otherwise two weight rows at a time where the tile
-// kernel or dot2x4 is, and the rest one at a time.
+// kernel, dot2x4 or dotWide2x3 is, and the rest one at a time.
 func (j *mulJob) rows(_, lo, hi int) {
 	if j.n == 1 && j.split != nil {
 		m := j.m
