@@ -174,7 +174,7 @@ func batchBy4(dot4 func(n int, w, x []byte, stride int, out []float32, outStride
 	for ; i+4 <= rows; i += 4 {
 		dot4(n, w, x[i*stride:], stride, out[i*outStride:], outStride)
 	}
-	for ; i < rows; i++ {
-		out[i*outStride] = dot(n, w, x[i*stride:])
+	if i < rows {
+		vecDotEachX(dot, n, w, x[i*stride:], stride, rows-i, out[i*outStride:], outStride)
 	}
 }
