@@ -29,6 +29,7 @@ func init() {
 		VecDot:        vecDotIQ4_NL,
 		BatchDot:      batchDotIQ4_NL,
 		BatchDotBatch: batchDotBatchIQ4_NL,
+		tile:          &iq4nlTile,
 	})
 }
 

@@ -19,15 +19,15 @@ func TestKMulIntoMatchesVecDot(t *testing.T) {
 			t.Fatalf("%s: no VecDotBatch", typ)
 		}
 		for _, shape := range []struct{ rows, cols, minBatch int }{{6, 3 * qkK, 1}, {2, 256 * qkK, 9}} {
-			checkMulInto(t, r, typ, shape.rows, shape.cols, shape.minBatch, o.VecDot)
+			checkMulInto(t, r, typ, shape.rows, shape.cols, shape.minBatch, 9, o.VecDot)
 		}
 	}
 }
 
 // checkMulInto multiplies a random rows×cols matrix of type typ by batches
-// of minBatch to 9 random activation rows and checks every output against
+// of minBatch to maxBatch random activation rows and checks every output against
 // single, the one-row kernel the product must reproduce, bit for bit.
-func checkMulInto(t *testing.T, r *rand.Rand, typ Type, rows, cols, minBatch int, single func(n int, w, x []byte) float32) {
+func checkMulInto(t *testing.T, r *rand.Rand, typ Type, rows, cols, minBatch, maxBatch int, single func(n int, w, x []byte) float32) {
 	t.Helper()
 	pool := NewPool(2)
 	defer pool.Close()
@@ -40,7 +40,7 @@ func checkMulInto(t *testing.T, r *rand.Rand, typ Type, rows, cols, minBatch int
 	vops, _ := OpsFor(vt)
 	wRow, _ := typ.RowSize(cols)
 	xRow, _ := vt.RowSize(cols)
-	for n := minBatch; n <= 9; n++ {
+	for n := minBatch; n <= maxBatch; n++ {
 		x := randomRow(r, n*cols)
 		var a Activations
 		a.Set(x, n, cols)

@@ -1,5 +1,6 @@
 #include "textflag.h"
 #include "lanes_amd64.h"
+#include "blocks_amd64.h"
 
 // AVX2 kernels of the 32-value block formats. Each sums exactly as its Go
 // twin in q8_0.go, q4_0.go, q4_1.go, q5_0.go, q5_1.go or iq4nl.go: the
@@ -8,23 +9,11 @@
 // like fma32).
 
 // Constants, 32 bytes each so that a YMM register can load one.
-DATA nibbleMask<>+0(SB)/8, $0x0f0f0f0f0f0f0f0f
-DATA nibbleMask<>+8(SB)/8, $0x0f0f0f0f0f0f0f0f
-DATA nibbleMask<>+16(SB)/8, $0x0f0f0f0f0f0f0f0f
-DATA nibbleMask<>+24(SB)/8, $0x0f0f0f0f0f0f0f0f
-GLOBL nibbleMask<>(SB), RODATA|NOPTR, $32
-
 DATA eights<>+0(SB)/8, $0x0808080808080808
 DATA eights<>+8(SB)/8, $0x0808080808080808
 DATA eights<>+16(SB)/8, $0x0808080808080808
 DATA eights<>+24(SB)/8, $0x0808080808080808
 GLOBL eights<>(SB), RODATA|NOPTR, $32
-
-DATA sixteens<>+0(SB)/8, $0x1010101010101010
-DATA sixteens<>+8(SB)/8, $0x1010101010101010
-DATA sixteens<>+16(SB)/8, $0x1010101010101010
-DATA sixteens<>+24(SB)/8, $0x1010101010101010
-GLOBL sixteens<>(SB), RODATA|NOPTR, $32
 
 DATA minInt8<>+0(SB)/8, $0x8080808080808080
 DATA minInt8<>+8(SB)/8, $0x8080808080808080
@@ -38,28 +27,6 @@ DATA onesInt16<>+16(SB)/8, $0x0001000100010001
 DATA onesInt16<>+24(SB)/8, $0x0001000100010001
 GLOBL onesInt16<>(SB), RODATA|NOPTR, $32
 
-// qhSpread copies byte k/8 of a broadcast uint32 to byte k, and qhBit picks
-// bit k%8 of it: together they turn the 32 fifth bits of a Q5_0 block into
-// one byte per value.
-DATA qhSpread<>+0(SB)/8, $0x0000000000000000
-DATA qhSpread<>+8(SB)/8, $0x0101010101010101
-DATA qhSpread<>+16(SB)/8, $0x0202020202020202
-DATA qhSpread<>+24(SB)/8, $0x0303030303030303
-GLOBL qhSpread<>(SB), RODATA|NOPTR, $32
-
-DATA qhBit<>+0(SB)/8, $0x8040201008040201
-DATA qhBit<>+8(SB)/8, $0x8040201008040201
-DATA qhBit<>+16(SB)/8, $0x8040201008040201
-DATA qhBit<>+24(SB)/8, $0x8040201008040201
-GLOBL qhBit<>(SB), RODATA|NOPTR, $32
-
-// iq4nlTable is kvalues_iq4nl, once per 128-bit half for VPSHUFB.
-DATA iq4nlTable<>+0(SB)/8, $0xf6eaddcfbfad9881
-DATA iq4nlTable<>+8(SB)/8, $0x7159453526190d01
-DATA iq4nlTable<>+16(SB)/8, $0xf6eaddcfbfad9881
-DATA iq4nlTable<>+24(SB)/8, $0x7159453526190d01
-GLOBL iq4nlTable<>(SB), RODATA|NOPTR, $32
-
 // BLOCK_SCALE sets YD (and its low lane XD) to the product, rounded to
 // float32, of the F16 scales at (W) and (X) in every lane.
 #define BLOCK_SCALE(W, X, XD, YD) \
@@ -68,14 +35,6 @@ GLOBL iq4nlTable<>(SB), RODATA|NOPTR, $32
 	VCVTPH2PS    XD, YD; \
 	VCVTPH2PS    X15, Y15; \
 	VMULPS       Y15, YD, YD
-
-// NIBBLES sets Y to the 32 nibbles of the 16 bytes at ADDR in value order:
-// the low nibbles, then the high ones.
-#define NIBBLES(ADDR, X, Y, XT) \
-	VMOVDQU ADDR, X; \
-	VPSRLW  $4, X, XT; \
-	VINSERTI128 $1, XT, Y, Y; \
-	VPAND   nibbleMask<>(SB), Y, Y
 
 // OFFSET_LANES sets YQ to the eight lane sums of a block, lane l being
 // Σ (q[i]-offset)·x[i] over values 4l…4l+3, where YQ holds the unsigned
@@ -123,10 +82,10 @@ GLOBL iq4nlTable<>(SB), RODATA|NOPTR, $32
 // Lane sums come from VPMADDUBSW of |w| and x with w's signs, which is wrong
 // only when x holds -128 (its negation overflows); exact reports that no
 // DOT4_LANES8 is the body of a kernel of one weight row, whose blocks of
-// WSIZE bytes WEIGHTS loads (the 32 levels as int8 into Y8, the F16 scale
-// at (SI) into Y10 in every lane), against four Q8_0 activation rows
+// WSIZE bytes LEVELS loads (blocks_amd64.h; the F16 scale at (SI) goes
+// into Y10 in every lane), against four Q8_0 activation rows
 // stride bytes apart, summed as vecDotQ8_0 sums: the lanes8 scheme.
-#define DOT4_LANES8(WEIGHTS, WSIZE) \
+#define DOT4_LANES8(LEVELS, WSIZE) \
 	MOVQ w+0(FP), SI; \
 	MOVQ x+8(FP), DI; \
 	MOVQ stride+16(FP), R8; \
@@ -141,11 +100,10 @@ GLOBL iq4nlTable<>(SB), RODATA|NOPTR, $32
 	VPXOR   Y7, Y7, Y7; \
 	VMOVDQU minInt8<>(SB), Y6; \
 	VMOVDQU onesInt16<>(SB), Y5; \
-	VMOVDQU iq4nlTable<>(SB), Y14; \
 	TESTQ   CX, CX; \
 	JZ      done; \
 loop: \
-	WEIGHTS; \
+	LEVELS(SI, Y8, X8, Y4, X4); \
 	VPABSB       Y8, Y9; \
 	VPBROADCASTW (SI), X10; \
 	VCVTPH2PS    X10, Y10; \
@@ -179,27 +137,6 @@ done: \
 	SETEQ  exact+48(FP); \
 	VZEROUPPER; \
 	RET
-
-// Q8_0_WEIGHTS loads a Q8_0 block's quants for DOT4_LANES8.
-#define Q8_0_WEIGHTS VMOVDQU 2(SI), Y8
-
-// Q5_0_WEIGHTS loads a Q5_0 block's levels for DOT4_LANES8: its nibbles in
-// value order, the fifth bits added as FIFTH_BITS adds them, less 16.
-#define Q5_0_WEIGHTS \
-	NIBBLES(6(SI), X8, Y8, X4); \
-	VPBROADCASTD 2(SI), Y4; \
-	VPSHUFB      qhSpread<>(SB), Y4, Y4; \
-	VPAND        qhBit<>(SB), Y4, Y4; \
-	VPCMPEQB     qhBit<>(SB), Y4, Y4; \
-	VPAND        sixteens<>(SB), Y4, Y4; \
-	VPOR         Y4, Y8, Y8; \
-	VPSUBB       sixteens<>(SB), Y8, Y8
-
-// IQ4NL_WEIGHTS loads an IQ4_NL block's levels for DOT4_LANES8: its
-// nibbles in value order, looked up in the level table in Y14.
-#define IQ4NL_WEIGHTS \
-	NIBBLES(2(SI), X8, Y8, X4); \
-	VPSHUFB Y8, Y14, Y8
 
 // activation quant was -128, and otherwise the caller uses the Go twin.
 TEXT ·dotQ8_0AVX2(SB), NOSPLIT, $0-29
@@ -783,21 +720,21 @@ iq4done:
 // dotQ8_0AVX2 for one weight row against four activation rows stride bytes
 // apart: each weight block is loaded once for the four of them.
 TEXT ·dot4Q8_0AVX2(SB), NOSPLIT, $0-49
-	DOT4_LANES8(Q8_0_WEIGHTS, 34)
+	DOT4_LANES8(Q8_0_LEVELS, 34)
 
 // func dot4Q5_0AVX2(w, x *byte, stride, blocks int, out *float32, outStride int) (exact bool)
 //
 // dotQ5_0AVX2 for one weight row against four activation rows stride bytes
 // apart, with the levels signed (less 16) as dot4Q8_0AVX2 takes them.
 TEXT ·dot4Q5_0AVX2(SB), NOSPLIT, $0-49
-	DOT4_LANES8(Q5_0_WEIGHTS, 22)
+	DOT4_LANES8(Q5_0_LEVELS, 22)
 
 // func batchDot4IQ4_NLAVX2(w, x *byte, stride, blocks int, out *float32, outStride int) (exact bool)
 //
 // The tinyBLAS sum of IQ4_NL (batchDotIQ4_NL) for one weight row against
 // four activation rows, as dot4Q8_0AVX2 sums Q8_0.
 TEXT ·batchDot4IQ4_NLAVX2(SB), NOSPLIT, $0-49
-	DOT4_LANES8(IQ4NL_WEIGHTS, 18)
+	DOT4_LANES8(IQ4NL_LEVELS, 18)
 
 // Q8_0 block step of dot2x4Q8_0AVX2 for the activation quants in Y12 and
 // one weight row, whose quants are in WQ and magnitudes in WABS, into

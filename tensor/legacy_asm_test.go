@@ -345,14 +345,15 @@ func TestLegacyDot4MatchGo(t *testing.T) {
 }
 
 // TestBatchMulIntoMatchesBatchDot multiplies an IQ4_NL and an F16 matrix,
-// which the reference's tinyBLAS takes for batches, by batches of 2 to 9
-// rows, which MulInto hands to BatchDotBatch (groups of four) or
+// which the reference's tinyBLAS takes for batches, by batches of 2 to 19
+// (IQ4_NL) or 9 (F16) rows, which MulInto hands to the tile kernel
+// (IQ4_NL, from five or eight rows), BatchDotBatch (groups of four) or
 // BatchDotWide2x3 (two weight rows by three activation rows), and the rest
 // to BatchDot, and checks every output against BatchDot bit for bit.
 func TestBatchMulIntoMatchesBatchDot(t *testing.T) {
-	checkMulInto(t, rand.New(rand.NewPCG(51, 52)), IQ4_NL, 8, 320, 2, batchDotIQ4_NLGeneric)
+	checkMulInto(t, rand.New(rand.NewPCG(51, 52)), IQ4_NL, 8, 320, 2, 19, batchDotIQ4_NLGeneric)
 	// F16 batches go three activation rows at a time to BatchDotWide2x3.
-	checkMulInto(t, rand.New(rand.NewPCG(55, 56)), F16, 8, 320, 2, batchDotF16)
+	checkMulInto(t, rand.New(rand.NewPCG(55, 56)), F16, 8, 320, 2, 9, batchDotF16)
 }
 
 // TestRepackMulIntoMatchesRepackDot multiplies a Q4_0 matrix the reference
@@ -364,7 +365,7 @@ func TestRepackMulIntoMatchesRepackDot(t *testing.T) {
 	if o.RepackDotRows == nil {
 		t.Fatal("Q4_0: no RepackDotRows")
 	}
-	checkMulInto(t, rand.New(rand.NewPCG(35, 36)), Q4_0, 16, 320, 1, o.RepackDot)
+	checkMulInto(t, rand.New(rand.NewPCG(35, 36)), Q4_0, 16, 320, 1, 9, o.RepackDot)
 }
 
 // BenchmarkLegacyDot4 compares, on four activation rows of 4096 values, each
@@ -452,16 +453,19 @@ func TestDot2x4Q8_0MatchesGo(t *testing.T) {
 	}
 }
 
-// TestQ8_0MulIntoMatchesVecDot multiplies Q8_0 matrices, with an even and an
-// odd number of rows, by batches of every size up to 9, which MulInto takes
-// two weight rows by four activation rows at a time (VecDot2x4), or by a
-// tile's worth (five, or eight with VNNI) with the tile kernel, and checks
-// every output against VecDot bit for bit.
-func TestQ8_0MulIntoMatchesVecDot(t *testing.T) {
+// TestLanes8MulIntoMatchesVecDot multiplies Q8_0 and Q5_0 matrices, with an
+// even and an odd number of rows, by batches of every size up to 19, which
+// MulInto takes a tile's worth (five, or eight with VNNI) at a time with
+// the tile kernels, the last rows padded to a tile, or for short batches
+// with VecDot2x4 and VecDotBatch, and checks every output against VecDot
+// bit for bit.
+func TestLanes8MulIntoMatchesVecDot(t *testing.T) {
 	r := rand.New(rand.NewPCG(37, 38))
-	o, _ := OpsFor(Q8_0)
-	for _, rows := range []int{6, 7} {
-		checkMulInto(t, r, Q8_0, rows, 320, 1, o.VecDot)
+	for _, typ := range []Type{Q8_0, Q5_0} {
+		o, _ := OpsFor(typ)
+		for _, rows := range []int{6, 7} {
+			checkMulInto(t, r, typ, rows, 320, 1, 19, o.VecDot)
+		}
 	}
 }
 

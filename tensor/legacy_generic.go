@@ -22,8 +22,8 @@ func vecDotQ5_1(n int, w, x []byte) float32    { return vecDotQ5_1Generic(n, w, 
 func vecDotIQ4_NL(n int, w, x []byte) float32  { return vecDotIQ4_NLGeneric(n, w, x) }
 func fromFloatQ8_0(src []float32, dst []byte)  { fromFloatQ8_0Generic(src, dst) }
 
-func tileQ8_0(w []byte, wStride int, s *q8Split, first int, out []float32, outStride int) {
-	tileQ8_0Generic(w, wStride, s, first, out, outStride)
+func tile(f *tileFormat, w []byte, wStride int, s *q8Split, first int, out []float32, outStride int) {
+	tileGeneric(f, w, wStride, s, first, out, outStride)
 }
 
 func rowsQ8_0(w []byte, rowBytes, rows int, s *q8Split, out []float32) {

@@ -183,16 +183,20 @@ func (m *Matrix) MulInto(p *Pool, out []float32, a *Activations) {
 		a.job.wide = a.wideF16(p, xq)
 		a.job.chunk = max(3, activationCache/(4*m.Cols)/3*3) // float32 rows, whole tiles
 	}
-	// Q8_0 activations are laid out for the tile kernel, and with VNNI for
-	// the one-row kernel too.
-	if cols := q8TileCols(); m.Type == Q8_0 && (n >= cols || n == 1 && useAVX512) {
-		if !a.splitValid {
-			a.split.set(p, xq, n, m.Cols/legacyBlock)
-			a.splitValid = true
+	// The activations are laid out for the tile kernels, and for a Q8_0
+	// matrix with VNNI for the one-row kernel too.
+	if f := a.job.tileFormat; f != nil {
+		if cols := q8TileCols(); n >= cols || n == 1 && useAVX512 && f.typ == Q8_0 {
+			if !a.splitValid {
+				a.split.set(p, xq, n, m.Cols/legacyBlock)
+				a.splitValid = true
+			}
+			a.job.split = &a.split
+			// The laid-out rows are twice the size; whole tiles of them.
+			a.job.chunk = max(cols, activationCache/(2*m.Cols)/cols*cols)
+		} else {
+			a.job.tileFormat = nil
 		}
-		a.job.split = &a.split
-		// The laid-out rows are twice the size; whole tiles of them.
-		a.job.chunk = max(cols, activationCache/(2*m.Cols)/cols*cols)
 	}
 	if a.run == nil {
 		a.run = a.job.rows
@@ -218,7 +222,8 @@ type mulJob struct {
 	wide       []float32 // the activations for dotWide2x3
 	// repackRows, where set, serves every activation row (RepackDotRows).
 	repackRows func(n int, w []byte, rowBytes, rows int, x []byte, xStride, xRows int, out []float32, outStride int)
-	split      *q8Split // the activations for the Q8_0 tile kernel, if it is used
+	tileFormat *tileFormat // the weights' format for the tile kernels, if they are used
+	split      *q8Split    // the activations for the tile kernels
 }
 
 // rows computes the products of weight rows lo…hi-1: all in one call
@@ -282,16 +287,23 @@ func (j *mulJob) rowPair(r, first, last int) {
 }
 
 // tile computes the products of weight rows r and r+1 with activation rows
-// first…last-1, as many at a time as the tile kernel takes, and the rest with
-// rowPair.
+// first…last-1, as many at a time as the tile kernel takes. The batch's
+// last rows, fewer than that, go with the layout's padding rows into a
+// tile of their own.
 func (j *mulJob) tile(r, first, last int) {
-	m, rows := j.m, j.m.Rows
+	m, rows, cols := j.m, j.m.Rows, j.split.cols
 	w := m.Data[r*m.rowBytes : (r+q8TileRows)*m.rowBytes]
 	i := first
-	for cols := j.split.cols; i+cols <= last; i += cols {
-		tileQ8_0(w, m.rowBytes, j.split, i, j.out[i*rows+r:], rows)
+	for ; i+cols <= last; i += cols {
+		tile(j.tileFormat, w, m.rowBytes, j.split, i, j.out[i*rows+r:], rows)
 	}
-	j.rowPair(r, i, last)
+	if i < last {
+		var part [q8TileColsVNNI * q8TileRows]float32
+		tile(j.tileFormat, w, m.rowBytes, j.split, i, part[:], q8TileRows)
+		for c := range last - i {
+			copy(j.out[(i+c)*rows+r:][:q8TileRows], part[c*q8TileRows:])
+		}
+	}
 }
 
 // widePair computes the products of weight rows r and r+1 with activation
@@ -343,7 +355,8 @@ func (m *Matrix) BatchInvariant() bool {
 // fits when n ≥ 2, and its single-row vec_dot kernel otherwise. With the
 // repack kernel it also sets the type's RepackDotRows, which then serves
 // every activation row, and with the vec_dot kernel its VecDotBatch,
-// VecDot2x4 and VecDotRows, if any, for several rows at a time.
+// VecDot2x4 and VecDotRows, if any, for several rows at a time; with
+// tinyBLAS or vec_dot the tile kernels' format where they sum as it does.
 func (m *Matrix) setKernels(n int, j *mulJob) {
 	o := m.ops
 	switch {
@@ -351,7 +364,13 @@ func (m *Matrix) setKernels(n int, j *mulJob) {
 		j.dot, j.repackRows = o.RepackDot, o.RepackDotRows
 	case n >= 2 && o.BatchDot != nil && TinyBLASFits(m.Rows, m.Cols):
 		j.dot, j.dotBatch, j.dotWide2x3 = o.BatchDot, o.BatchDotBatch, o.BatchDotWide2x3
+		if o.tile != nil && o.tile.batch {
+			j.tileFormat = o.tile
+		}
 	default:
 		j.dot, j.dotBatch, j.dot2x4, j.dotRows = o.VecDot, o.VecDotBatch, o.VecDot2x4, o.VecDotRows
+		if o.tile != nil && !o.tile.batch {
+			j.tileFormat = o.tile
+		}
 	}
 }

@@ -68,6 +68,9 @@ type Ops struct {
 	// row's sum in a lane of its own, and so does this, whatever the
 	// number of activation rows.
 	RepackDotRows func(n int, w []byte, rowBytes, rows int, x []byte, xStride, xRows int, out []float32, outStride int)
+	// tile, where set, is the format in which the tile kernels
+	// (q8_0_tile.go) take these weights in batches.
+	tile *tileFormat
 }
 
 var opsTable = map[Type]*Ops{}

@@ -15,6 +15,7 @@ func init() {
 		Quantize:    quantizeQ5_0,
 		VecDot:      vecDotQ5_0,
 		VecDotBatch: vecDotBatchQ5_0,
+		tile:        &q5_0Tile,
 	})
 }
 

@@ -22,6 +22,7 @@ func init() {
 		VecDotBatch: vecDotBatchQ8_0,
 		VecDot2x4:   vecDot2x4Q8_0,
 		VecDotRows:  vecDotRowsQ8_0,
+		tile:        &q8_0Tile,
 	})
 	// Q8_1 only ever holds activations, so it has no dot product of its own.
 	register(Ops{

@@ -2,14 +2,16 @@ package tensor
 
 import "encoding/binary"
 
-// A prompt multiplies each Q8_0 weight row by hundreds of activation rows,
-// and the one-row kernels spend as much time getting each block's quants
-// into shape (signs, magnitudes, pairs) as multiplying them. The tile
-// kernel instead multiplies two weight rows by several activation rows at a
+// A prompt multiplies each weight row by hundreds of activation rows, and
+// the one-row kernels spend as much time getting each block's quants into
+// shape (signs, magnitudes, pairs) as multiplying them. The tile kernels
+// instead multiply two weight rows by several Q8_0 activation rows at a
 // time, reading the activations in a layout made once per batch, and the
-// block scales as float32, block by block. Its results equal
-// vecDotQ8_0's bit for bit (lanes8): the integer lanes are exact whatever
-// the order of their products, and every float step is the reference's.
+// block scales as float32, block by block. They take the weight formats
+// whose products sum in the lanes8 scheme (tileFormat: Q8_0, Q5_0, and
+// IQ4_NL in batches), and their results equal that scheme's bit for bit:
+// the integer lanes are exact whatever the order of their products, and
+// every float step is the reference's.
 //
 // Two layouts, one per kernel, each 64 bytes a block:
 //   - split (AVX2, and the Go twin elsewhere): the quants widened to int16,
@@ -17,7 +19,7 @@ import "encoding/binary"
 //   - VNNI (AVX-512 VNNI): the 32 quants as they are, then for each lane l
 //     of lanes8 the int32 -128·(q[4l]+q[4l+1]+q[4l+2]+q[4l+3]). VPDPBUSD
 //     multiplies unsigned bytes by signed ones, so the kernel flips each
-//     weight quant's sign bit, which adds 128 to it as an unsigned byte,
+//     weight level's sign bit, which adds 128 to it as an unsigned byte,
 //     and starts each lane from this correction, which takes the 128s out.
 
 // q8TileRows is the tile kernels' number of weight rows.
@@ -38,14 +40,17 @@ func q8TileCols() int {
 	return q8TileColsSplit
 }
 
-// q8Split is a batch of Q8_0 activation rows as the tile kernel reads them.
+// q8Split is a batch of Q8_0 activation rows as the tile kernel reads them,
+// padded with zero rows to whole tiles: the kernel takes the batch's last
+// rows with them, and its results for them are dropped.
 type q8Split struct {
 	// quants holds block b of row i at (i·blocks+b)·q8SplitBlock, in the
 	// layout of the kernel: split, or VNNI where vnni is set.
 	quants []byte
 	// scales holds block b's scale of row i at b·rows+i, and q8SplitPad
 	// spare floats after the last, which the AVX2 kernel loads but ignores.
-	scales       []float32
+	scales []float32
+	// rows counts the padding rows too; blocks is the blocks of a row.
 	rows, blocks int
 	vnni         bool
 	cols         int    // the kernel's activation rows
@@ -65,16 +70,24 @@ const q8SplitPad = 8 - q8TileColsSplit
 // set lays out the rows Q8_0 rows of blocks blocks each in xq for the
 // kernel this CPU runs, the rows split across p.
 func (s *q8Split) set(p *Pool, xq []byte, rows, blocks int) {
-	s.rows, s.blocks, s.src = rows, blocks, xq
 	s.vnni, s.cols = useAVX512, q8TileCols()
-	if n := rows * blocks * q8SplitBlock; cap(s.quants) < n {
+	padded := (rows + s.cols - 1) / s.cols * s.cols
+	if rows == 1 {
+		padded = 1 // generation's one-row kernel reads block b's scale at b
+	}
+	s.rows, s.blocks, s.src = padded, blocks, xq
+	if n := padded * blocks * q8SplitBlock; cap(s.quants) < n {
 		s.quants = make([]byte, n)
 	}
-	if n := rows*blocks + q8SplitPad; cap(s.scales) < n {
+	if n := padded*blocks + q8SplitPad; cap(s.scales) < n {
 		s.scales = make([]float32, n)
 	}
-	s.quants = s.quants[:rows*blocks*q8SplitBlock]
-	s.scales = s.scales[:rows*blocks+q8SplitPad]
+	s.quants = s.quants[:padded*blocks*q8SplitBlock]
+	s.scales = s.scales[:padded*blocks+q8SplitPad]
+	clear(s.quants[rows*blocks*q8SplitBlock:])
+	for b := range blocks {
+		clear(s.scales[b*padded+rows : (b+1)*padded])
+	}
 	if s.layOutRun == nil {
 		s.layOutRun = s.layOut
 	}
@@ -108,16 +121,42 @@ func (s *q8Split) layOut(_, lo, hi int) {
 	}
 }
 
-// lanes sets lanes to lanes8's integer lanes of the weight block quants wb
-// and block q of the layout, as the kernel of the layout makes them.
-func (s *q8Split) lanes(lanes *[8]int32, wb, q []byte) {
+// tileFormat is a weight format the tile kernels take: blocks of 32 levels
+// with an F16 scale first, whose products with Q8_0 activations sum in the
+// lanes8 scheme.
+type tileFormat struct {
+	typ        Type
+	blockBytes int
+	// levels sets v to the 32 levels of the block wb, in value order.
+	levels func(wb []byte, v *[legacyBlock]int8)
+	// batch says that the products sum so only in batches (the Ops'
+	// BatchDot, as for IQ4_NL), not in VecDot.
+	batch bool
+}
+
+// The tile formats, which the formats' Ops name.
+var (
+	q8_0Tile = tileFormat{typ: Q8_0, blockBytes: q8_0Bytes, levels: func(wb []byte, v *[legacyBlock]int8) {
+		for k, q := range wb[2:q8_0Bytes] {
+			v[k] = int8(q)
+		}
+	}}
+	q5_0Tile = tileFormat{typ: Q5_0, blockBytes: q5_0Bytes, levels: func(wb []byte, v *[legacyBlock]int8) {
+		unpackNibbles5(wb[6:], binary.LittleEndian.Uint32(wb[2:]), 16, v)
+	}}
+	iq4nlTile = tileFormat{typ: IQ4_NL, blockBytes: iq4nlBytes, levels: iq4nlBlockLevels, batch: true}
+)
+
+// lanes sets lanes to lanes8's integer lanes of the weight levels v and
+// block q of the layout, as the kernel of the layout makes them.
+func (s *q8Split) lanes(lanes *[8]int32, v *[legacyBlock]int8, q []byte) {
 	if s.vnni {
-		// VPDPBUSD: the correction, plus each weight quant with its sign
+		// VPDPBUSD: the correction, plus each weight level with its sign
 		// bit flipped, as an unsigned byte, times the quant.
 		for l := range lanes {
 			sum := int32(binary.LittleEndian.Uint32(q[legacyBlock+4*l:]))
 			for k := 4 * l; k < 4*l+4; k++ {
-				sum += int32(wb[k]^0x80) * int32(int8(q[k]))
+				sum += int32(byte(v[k])^0x80) * int32(int8(q[k]))
 			}
 			lanes[l] = sum
 		}
@@ -127,32 +166,35 @@ func (s *q8Split) lanes(lanes *[8]int32, wb, q []byte) {
 	// 4l+1 and 4l+3 from the odd ones (words 16+2l and 17+2l).
 	word := func(k int) int32 { return int32(int16(binary.LittleEndian.Uint16(q[2*k:]))) }
 	for l := range lanes {
-		lanes[l] = int32(int8(wb[4*l]))*word(2*l) + int32(int8(wb[4*l+1]))*word(16+2*l) +
-			int32(int8(wb[4*l+2]))*word(2*l+1) + int32(int8(wb[4*l+3]))*word(17+2*l)
+		lanes[l] = int32(v[4*l])*word(2*l) + int32(v[4*l+1])*word(16+2*l) +
+			int32(v[4*l+2])*word(2*l+1) + int32(v[4*l+3])*word(17+2*l)
 	}
 }
 
-// dot returns the product of the Q8_0 weight row w and activation row i of
-// s, summed as vecDotQ8_0Generic sums it.
-func (s *q8Split) dot(w []byte, i int) float32 {
+// dot returns the product of the weight row w, in format f, and activation
+// row i of s, summed in the lanes8 scheme.
+func (s *q8Split) dot(f *tileFormat, w []byte, i int) float32 {
 	x := s.quants[i*s.blocks*q8SplitBlock:][:s.blocks*q8SplitBlock]
-	w = w[:s.blocks*q8_0Bytes]
+	w = w[:s.blocks*f.blockBytes]
 	var acc [8]float32
 	var lanes [8]int32
+	var v [legacyBlock]int8
 	for b := range s.blocks {
-		s.lanes(&lanes, w[b*q8_0Bytes+2:][:legacyBlock], x[b*q8SplitBlock:][:q8SplitBlock])
-		accumulateLanes8(&acc, &lanes, loadF16(w[b*q8_0Bytes:])*s.scales[b*s.rows+i])
+		wb := w[b*f.blockBytes:][:f.blockBytes]
+		f.levels(wb, &v)
+		s.lanes(&lanes, &v, x[b*q8SplitBlock:][:q8SplitBlock])
+		accumulateLanes8(&acc, &lanes, loadF16(wb)*s.scales[b*s.rows+i])
 	}
 	return sum8(&acc)
 }
 
-// tileQ8_0Generic is the tile kernel in Go: it sets out[c·outStride+r] to
-// the product of weight row r, wStride bytes after w, and activation row
-// first+c of s, for r < q8TileRows and c < s.cols.
-func tileQ8_0Generic(w []byte, wStride int, s *q8Split, first int, out []float32, outStride int) {
+// tileGeneric is the tile kernel in Go: it sets out[c·outStride+r] to the
+// product of weight row r, in format f, wStride bytes after w, and
+// activation row first+c of s, for r < q8TileRows and c < s.cols.
+func tileGeneric(f *tileFormat, w []byte, wStride int, s *q8Split, first int, out []float32, outStride int) {
 	for c := range s.cols {
 		for r := range q8TileRows {
-			out[c*outStride+r] = s.dot(w[r*wStride:], first+c)
+			out[c*outStride+r] = s.dot(f, w[r*wStride:], first+c)
 		}
 	}
 }
@@ -163,6 +205,6 @@ func tileQ8_0Generic(w []byte, wStride int, s *q8Split, first int, out []float32
 // for VNNI.
 func rowsQ8_0Generic(w []byte, rowBytes, rows int, s *q8Split, out []float32) {
 	for r := range rows {
-		out[r] = s.dot(w[r*rowBytes:], 0)
+		out[r] = s.dot(&q8_0Tile, w[r*rowBytes:], 0)
 	}
 }

@@ -7,22 +7,43 @@ func tileQ8_0AVX2(w *byte, wStride int, x *byte, xStride int, d *float32, dStrid
 func tileQ8_0VNNI(w *byte, wStride int, x *byte, xStride int, d *float32, dStride int, blocks int, out *float32, outStride int)
 
 //go:noescape
+func tileQ5_0AVX2(w *byte, wStride int, x *byte, xStride int, d *float32, dStride int, blocks int, out *float32, outStride int)
+
+//go:noescape
+func tileQ5_0VNNI(w *byte, wStride int, x *byte, xStride int, d *float32, dStride int, blocks int, out *float32, outStride int)
+
+//go:noescape
+func tileIQ4_NLAVX2(w *byte, wStride int, x *byte, xStride int, d *float32, dStride int, blocks int, out *float32, outStride int)
+
+//go:noescape
+func tileIQ4_NLVNNI(w *byte, wStride int, x *byte, xStride int, d *float32, dStride int, blocks int, out *float32, outStride int)
+
+//go:noescape
 func dotRowsQ8_0VNNI(w *byte, rowBytes, rows int, x *byte, d *float32, nb int, out *float32)
 
-// tileQ8_0 is tileQ8_0Generic, in AVX2 or AVX-512 VNNI, as the layout of s
-// asks, where the CPU has them.
-func tileQ8_0(w []byte, wStride int, s *q8Split, first int, out []float32, outStride int) {
+// tile is tileGeneric, in AVX2 or AVX-512 VNNI, as the layout of s asks,
+// where the CPU has them.
+func tile(f *tileFormat, w []byte, wStride int, s *q8Split, first int, out []float32, outStride int) {
 	if !useAVX2 || s.blocks == 0 {
-		tileQ8_0Generic(w, wStride, s, first, out, outStride)
+		tileGeneric(f, w, wStride, s, first, out, outStride)
 		return
 	}
 	rowBytes := s.blocks * q8SplitBlock
-	_ = w[(q8TileRows-1)*wStride+s.blocks*q8_0Bytes-1] // both weight rows lie inside w
+	_ = w[(q8TileRows-1)*wStride+s.blocks*f.blockBytes-1] // both weight rows lie inside w
 	x := s.quants[first*rowBytes : (first+s.cols)*rowBytes]
 	d := s.scales[first : (s.blocks-1)*s.rows+first+8]
 	_ = out[(s.cols-1)*outStride+q8TileRows-1]
 	kernel := tileQ8_0AVX2
-	if s.vnni {
+	switch {
+	case f.typ == Q5_0 && s.vnni:
+		kernel = tileQ5_0VNNI
+	case f.typ == Q5_0:
+		kernel = tileQ5_0AVX2
+	case f.typ == IQ4_NL && s.vnni:
+		kernel = tileIQ4_NLVNNI
+	case f.typ == IQ4_NL:
+		kernel = tileIQ4_NLAVX2
+	case s.vnni:
 		kernel = tileQ8_0VNNI
 	}
 	kernel(&w[0], wStride, &x[0], rowBytes, &d[0], 4*s.rows, s.blocks, &out[0], outStride)

@@ -5,71 +5,86 @@ import (
 	"testing"
 )
 
-// TestTileQ8_0MatchesVecDot checks the tile kernels against
-// vecDotQ8_0Generic product by product, in both layouts: split, in AVX2
-// where the CPU has it and in Go, and VNNI, in AVX-512 where the CPU has it
-// and in Go. Weight rows are packed tightly or apart, quants are at the
-// extremes (-128 included), and each kernel must write only its results.
-func TestTileQ8_0MatchesVecDot(t *testing.T) {
+// TestTileMatchesVecDot checks the tile kernels of each weight format
+// against the format's lanes8 dot product product by product, in both
+// layouts: split, in AVX2 where the CPU has it and in Go, and VNNI, in
+// AVX-512 where the CPU has it and in Go. Weight rows are packed tightly or
+// apart, quants are at the extremes (-128 included), and each kernel must
+// write only its results.
+func TestTileMatchesVecDot(t *testing.T) {
 	defer func(old bool) { useAVX512 = old }(useAVX512)
 	r := rand.New(rand.NewPCG(41, 42))
 	pool := NewPool(2)
 	defer pool.Close()
+	formats := []struct {
+		f    *tileFormat
+		want func(n int, w, x []byte) float32
+	}{{&q8_0Tile, vecDotQ8_0Generic}, {&q5_0Tile, vecDotQ5_0Generic}, {&iq4nlTile, batchDotIQ4_NLGeneric}}
+	for _, format := range formats {
+		f := format.f
+		for _, n := range testLengths {
+			for trial := range 20 {
+				testTile(t, r, pool, f, format.want, n, trial)
+			}
+		}
+	}
+}
+
+// testTile checks the tile kernels of format f, against want, on one random
+// case of n columns.
+func testTile(t *testing.T, r *rand.Rand, pool *Pool, f *tileFormat, want func(n int, w, x []byte) float32, n, trial int) {
+	t.Helper()
 	const pad = 3
 	kernels := []struct {
 		name      string
 		vnni, asm bool
 	}{{"split/AVX2", false, true}, {"split/Go", false, false}, {"VNNI/AVX512", true, true}, {"VNNI/Go", true, false}}
-	for _, n := range testLengths {
-		for trial := range 20 {
-			rowBytes := n / legacyBlock * q8_0Bytes
-			wStride := rowBytes + r.IntN(2)*(1+r.IntN(100))
-			w := make([]byte, wStride+rowBytes)
-			copy(w, randomLegacyBlocks(r, n, q8_0Bytes, 2))
-			copy(w[wStride:], randomLegacyBlocks(r, n, q8_0Bytes, 2))
-			rows := q8TileColsVNNI + r.IntN(4)
-			var xq []byte
-			for range rows {
-				xq = append(xq, randomLegacyBlocks(r, n, q8_0Bytes, 2)...)
+	rowBytes := n / legacyBlock * q8_0Bytes
+	wRowBytes := n / legacyBlock * f.blockBytes
+	wStride := wRowBytes + r.IntN(2)*(1+r.IntN(100))
+	w := make([]byte, wStride+wRowBytes)
+	copy(w, randomLegacyBlocks(r, n, f.blockBytes, 2))
+	copy(w[wStride:], randomLegacyBlocks(r, n, f.blockBytes, 2))
+	rows := q8TileColsVNNI + r.IntN(4)
+	var xq []byte
+	for range rows {
+		xq = append(xq, randomLegacyBlocks(r, n, q8_0Bytes, 2)...)
+	}
+	outStride := q8TileRows + r.IntN(4)
+	for _, kernel := range kernels {
+		if kernel.asm && (!useAVX2 || kernel.vnni && !hasAVX512()) {
+			continue
+		}
+		useAVX512 = kernel.vnni
+		var s q8Split
+		s.set(pool, xq, rows, n/legacyBlock)
+		if s.vnni != kernel.vnni {
+			t.Fatalf("%s: layout VNNI %v", kernel.name, s.vnni)
+		}
+		first := r.IntN(rows - s.cols + 1)
+		buf := make([]float32, pad+(s.cols-1)*outStride+q8TileRows+pad)
+		for i := range buf {
+			buf[i] = -7
+		}
+		out := buf[pad : len(buf)-pad]
+		if kernel.asm {
+			tile(f, w, wStride, &s, first, out, outStride)
+		} else {
+			tileGeneric(f, w, wStride, &s, first, out, outStride)
+		}
+		written := map[int]bool{}
+		for c := range s.cols {
+			for row := range q8TileRows {
+				got, exp := out[c*outStride+row], want(n, w[row*wStride:], xq[(first+c)*rowBytes:])
+				if !sameBits(got, exp) {
+					t.Fatalf("%s %s: n=%d trial %d: weight row %d, activation row %d = %g, want %g", f.typ, kernel.name, n, trial, row, first+c, got, exp)
+				}
+				written[pad+c*outStride+row] = true
 			}
-			outStride := q8TileRows + r.IntN(4)
-			for _, kernel := range kernels {
-				if kernel.asm && (!useAVX2 || kernel.vnni && !hasAVX512()) {
-					continue
-				}
-				useAVX512 = kernel.vnni
-				var s q8Split
-				s.set(pool, xq, rows, n/legacyBlock)
-				if s.vnni != kernel.vnni {
-					t.Fatalf("%s: layout VNNI %v", kernel.name, s.vnni)
-				}
-				first := r.IntN(rows - s.cols + 1)
-				buf := make([]float32, pad+(s.cols-1)*outStride+q8TileRows+pad)
-				for i := range buf {
-					buf[i] = -7
-				}
-				out := buf[pad : len(buf)-pad]
-				if kernel.asm {
-					tileQ8_0(w, wStride, &s, first, out, outStride)
-				} else {
-					tileQ8_0Generic(w, wStride, &s, first, out, outStride)
-				}
-				written := map[int]bool{}
-				for c := range s.cols {
-					for row := range q8TileRows {
-						want := vecDotQ8_0Generic(n, w[row*wStride:], xq[(first+c)*rowBytes:])
-						got := out[c*outStride+row]
-						if !sameBits(got, want) {
-							t.Fatalf("%s: n=%d trial %d: weight row %d, activation row %d = %g, want %g", kernel.name, n, trial, row, first+c, got, want)
-						}
-						written[pad+c*outStride+row] = true
-					}
-				}
-				for i, v := range buf {
-					if !written[i] && v != -7 {
-						t.Fatalf("%s: n=%d trial %d: wrote %g at %d, outside its results", kernel.name, n, trial, v, i-pad)
-					}
-				}
+		}
+		for i, v := range buf {
+			if !written[i] && v != -7 {
+				t.Fatalf("%s %s: n=%d trial %d: wrote %g at %d, outside its results", f.typ, kernel.name, n, trial, v, i-pad)
 			}
 		}
 	}
@@ -152,7 +167,7 @@ func BenchmarkTileQ8_0(b *testing.B) {
 	}
 	b.Run("tile", func(b *testing.B) {
 		for b.Loop() {
-			tileQ8_0(w, rowBytes, &s, 0, out, q8TileRows)
+			tile(&q8_0Tile, w, rowBytes, &s, 0, out, q8TileRows)
 		}
 		perProduct(b, q8TileRows*cols)
 	})

@@ -1,0 +1,72 @@
+// The levels of the 32-value block formats whose products with Q8_0
+// activations sum in the lanes8 scheme (Q8_0, Q5_0, IQ4_NL), as the
+// kernels of legacy_amd64.s and q8_0_tile_amd64.s load them: each
+// X_LEVELS(R, Y, X, YT, XT) sets Y (low half X) to the 32 levels of the
+// block at (R), signed bytes in value order, using YT (low half XT) as
+// scratch.
+
+// Constants, 32 bytes each so that a YMM register can load one. (Names
+// with <> are private to each file that includes them.)
+DATA nibbleMask<>+0(SB)/8, $0x0f0f0f0f0f0f0f0f
+DATA nibbleMask<>+8(SB)/8, $0x0f0f0f0f0f0f0f0f
+DATA nibbleMask<>+16(SB)/8, $0x0f0f0f0f0f0f0f0f
+DATA nibbleMask<>+24(SB)/8, $0x0f0f0f0f0f0f0f0f
+GLOBL nibbleMask<>(SB), RODATA|NOPTR, $32
+
+DATA sixteens<>+0(SB)/8, $0x1010101010101010
+DATA sixteens<>+8(SB)/8, $0x1010101010101010
+DATA sixteens<>+16(SB)/8, $0x1010101010101010
+DATA sixteens<>+24(SB)/8, $0x1010101010101010
+GLOBL sixteens<>(SB), RODATA|NOPTR, $32
+
+// qhSpread copies byte k/8 of a broadcast uint32 to byte k, and qhBit picks
+// bit k%8 of it: together they turn the 32 fifth bits of a Q5_0 block into
+// one byte per value.
+DATA qhSpread<>+0(SB)/8, $0x0000000000000000
+DATA qhSpread<>+8(SB)/8, $0x0101010101010101
+DATA qhSpread<>+16(SB)/8, $0x0202020202020202
+DATA qhSpread<>+24(SB)/8, $0x0303030303030303
+GLOBL qhSpread<>(SB), RODATA|NOPTR, $32
+
+DATA qhBit<>+0(SB)/8, $0x8040201008040201
+DATA qhBit<>+8(SB)/8, $0x8040201008040201
+DATA qhBit<>+16(SB)/8, $0x8040201008040201
+DATA qhBit<>+24(SB)/8, $0x8040201008040201
+GLOBL qhBit<>(SB), RODATA|NOPTR, $32
+
+// iq4nlTable is kvalues_iq4nl, once per 128-bit half for VPSHUFB.
+DATA iq4nlTable<>+0(SB)/8, $0xf6eaddcfbfad9881
+DATA iq4nlTable<>+8(SB)/8, $0x7159453526190d01
+DATA iq4nlTable<>+16(SB)/8, $0xf6eaddcfbfad9881
+DATA iq4nlTable<>+24(SB)/8, $0x7159453526190d01
+GLOBL iq4nlTable<>(SB), RODATA|NOPTR, $32
+
+// NIBBLES sets Y to the 32 nibbles of the 16 bytes at ADDR in value order:
+// the low nibbles, then the high ones.
+#define NIBBLES(ADDR, X, Y, XT) \
+	VMOVDQU ADDR, X; \
+	VPSRLW  $4, X, XT; \
+	VINSERTI128 $1, XT, Y, Y; \
+	VPAND   nibbleMask<>(SB), Y, Y
+
+// Q8_0_LEVELS: a Q8_0 block's quants.
+#define Q8_0_LEVELS(R, Y, X, YT, XT) VMOVDQU 2(R), Y
+
+// Q5_0_LEVELS: a Q5_0 block's nibbles in value order, the fifth bits added
+// as FIFTH_BITS adds them, less 16.
+#define Q5_0_LEVELS(R, Y, X, YT, XT) \
+	NIBBLES(6(R), X, Y, XT); \
+	VPBROADCASTD 2(R), YT; \
+	VPSHUFB      qhSpread<>(SB), YT, YT; \
+	VPAND        qhBit<>(SB), YT, YT; \
+	VPCMPEQB     qhBit<>(SB), YT, YT; \
+	VPAND        sixteens<>(SB), YT, YT; \
+	VPOR         YT, Y, Y; \
+	VPSUBB       sixteens<>(SB), Y, Y
+
+// IQ4NL_LEVELS: an IQ4_NL block's nibbles in value order, looked up in the
+// level table.
+#define IQ4NL_LEVELS(R, Y, X, YT, XT) \
+	NIBBLES(2(R), X, Y, XT); \
+	VMOVDQU iq4nlTable<>(SB), YT; \
+	VPSHUFB Y, YT, Y
