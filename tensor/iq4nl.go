@@ -29,6 +29,9 @@ func init() {
 		VecDot:        vecDotIQ4_NL,
 		BatchDot:      batchDotIQ4_NL,
 		BatchDotBatch: batchDotBatchIQ4_NL,
+		RepackRows:    8,
+		RepackDot:     repackDotIQ4_NLGeneric,
+		RepackDotRows: repackDotRowsIQ4_NL,
 		tile:          &iq4nlTile,
 	})
 }
@@ -173,6 +176,14 @@ func vecDotIQ4_NLGeneric(n int, w, x []byte) float32 {
 		sum = fma32(d, float32(sumInts(&lanes)), sum)
 	}
 	return sum
+}
+
+// repackDotIQ4_NLGeneric sums as the reference's kernels for IQ4_NL
+// matrices it has interleaved eight rows at a time, which are Q4_0's with
+// the level table (ggml_gemv_iq4_nl_8x8_q8_0, ggml_gemm_iq4_nl_8x8_q8_0):
+// see repackDot.
+func repackDotIQ4_NLGeneric(n int, w, x []byte) float32 {
+	return repackDot(n, w, x, iq4nlBlockLevels)
 }
 
 // batchDotIQ4_NLGeneric sums as the reference's tinyBLAS does for

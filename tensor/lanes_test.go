@@ -122,7 +122,7 @@ func lanes8Spec(w, x []int32, dw, dx []float32) float32 {
 	return ((acc[0] + acc[4]) + (acc[2] + acc[6])) + ((acc[1] + acc[5]) + (acc[3] + acc[7]))
 }
 
-// repackSpec is the Q4_0 repack kernels' sum: per block, the whole integer
+// repackSpec is the repack kernels' sum (Q4_0, IQ4_NL): per block, the whole integer
 // dot product times d_w·d_x added to one accumulator with a fused
 // multiply-add.
 func repackSpec(w, x []int32, dw, dx []float32) float32 {
@@ -149,9 +149,20 @@ func TestLanes8Scheme(t *testing.T) {
 				if got, want := o.VecDot(n, w, x), lanes8Spec(wl, xl, dw, dx); got != want {
 					t.Fatalf("%s n=%d: VecDot = %g, lanes8 scheme %g", typ, n, got, want)
 				}
-				if typ != Q4_0 {
-					continue
-				}
+			}
+		}
+	}
+}
+
+func TestRepackScheme(t *testing.T) {
+	r := rand.New(rand.NewPCG(5, 6))
+	for _, typ := range []Type{Q4_0, IQ4_NL} {
+		o, _ := OpsFor(typ)
+		for _, n := range []int{32, 256, 704} {
+			for range 20 {
+				w, x := quantizedRow(t, r, typ, n)
+				wl, dw := levels(t, typ, w, n)
+				xl, dx := levels(t, Q8_0, x, n)
 				if got, want := o.RepackDot(n, w, x), repackSpec(wl, xl, dw, dx); got != want {
 					t.Fatalf("%s n=%d: RepackDot = %g, repack scheme %g", typ, n, got, want)
 				}

@@ -200,6 +200,38 @@ func repackDotRowsQ4_0(n int, w []byte, rowBytes, rows int, x []byte, xStride, x
 	}
 }
 
+//go:noescape
+func repackRowsIQ4_NLAVX2(w *byte, rowBytes, groups int, x *byte, blocks int, out *float32) (exact bool)
+
+// repackDotRowsIQ4_NL is Ops.RepackDotRows: in AVX2, eight weight rows at a
+// time, each weight row's sum in a lane as the reference's repacked layout
+// has it, against one activation row at a time; the weight rows left one at
+// a time, and in Go. The kernel takes the quants' signs off the weight
+// levels, which fails for an activation quant of -128 (never made by
+// the activations' quantizer): for such a row it reports so, and the row
+// is computed in Go.
+func repackDotRowsIQ4_NL(n int, w []byte, rowBytes, rows int, x []byte, xStride, xRows int, out []float32, outStride int) {
+	blocks, groups := n/legacyBlock, rows/8
+	if !useAVX2 || blocks == 0 {
+		groups = 0
+	}
+	if groups > 0 && xRows > 0 {
+		_ = w[(8*groups-1)*rowBytes+blocks*iq4nlBytes-1]
+		_ = x[(xRows-1)*xStride+blocks*q8_0Bytes-1]
+		_ = out[(xRows-1)*outStride+8*groups-1]
+		for i := range xRows {
+			if !repackRowsIQ4_NLAVX2(&w[0], rowBytes, groups, &x[i*xStride], blocks, &out[i*outStride]) {
+				vecDotEachRow(repackDotIQ4_NLGeneric, n, w, rowBytes, 8*groups, x[i*xStride:], out[i*outStride:])
+			}
+		}
+	}
+	for i := range xRows {
+		for r := 8 * groups; r < rows; r++ {
+			out[i*outStride+r] = repackDotIQ4_NLGeneric(n, w[r*rowBytes:], x[i*xStride:])
+		}
+	}
+}
+
 // batchDot4IQ4_NL is batchDotIQ4_NL of one weight row against four
 // activation rows stride bytes apart.
 func batchDot4IQ4_NL(n int, w, x []byte, stride int, out []float32, outStride int) {

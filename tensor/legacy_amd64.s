@@ -27,6 +27,13 @@ DATA onesInt16<>+16(SB)/8, $0x0001000100010001
 DATA onesInt16<>+24(SB)/8, $0x0001000100010001
 GLOBL onesInt16<>(SB), RODATA|NOPTR, $32
 
+// iq4nlAbs is iq4nlTable's magnitudes.
+DATA iq4nlAbs<>+0(SB)/8, $0x0a1623314153687f
+DATA iq4nlAbs<>+8(SB)/8, $0x7159453526190d01
+DATA iq4nlAbs<>+16(SB)/8, $0x0a1623314153687f
+DATA iq4nlAbs<>+24(SB)/8, $0x7159453526190d01
+GLOBL iq4nlAbs<>(SB), RODATA|NOPTR, $32
+
 // BLOCK_SCALE sets YD (and its low lane XD) to the product, rounded to
 // float32, of the F16 scales at (W) and (X) in every lane.
 #define BLOCK_SCALE(W, X, XD, YD) \
@@ -522,6 +529,90 @@ rq4rows2Done:
 	VPCMPEQB     Y8, YT, YT; \
 	VPAND        Y6, YT, YT; \
 	VPOR         YT, Y, Y
+
+
+// PAIR_IQ4NL is PAIR_Q4_0 for IQ4_NL blocks, as the reference's
+// mul_sum_i8_pairs sums them: the levels' magnitudes (table in Y10) times
+// the activations with the levels' signs (levels in Y11), which is exact
+// but for an activation quant of -128 (the caller flags those). It uses
+// Y13.
+#define PAIR_IQ4NL(A, B, L) \
+	UNPACK_PAIR(A, B); \
+	VPSHUFB    Y8, Y11, Y13; \
+	VPSHUFB    Y8, Y10, Y8; \
+	VPSIGNB    Y13, Y14, Y13; \
+	VPMADDUBSW Y13, Y8, Y8; \
+	VPMADDWD   onesInt16<>(SB), Y8, Y8; \
+	VPSHUFB    Y9, Y11, Y13; \
+	VPSHUFB    Y9, Y10, Y9; \
+	VPSIGNB    Y13, Y15, Y13; \
+	VPMADDUBSW Y13, Y9, Y9; \
+	VPMADDWD   onesInt16<>(SB), Y9, Y9; \
+	VPADDD     Y9, Y8, L
+
+// func repackRowsIQ4_NLAVX2(w *byte, rowBytes, groups int, x *byte, blocks int, out *float32) (exact bool)
+//
+// repackRowsQ4_0AVX2 for IQ4_NL rows (repackDotIQ4_NLGeneric). exact is
+// false if an activation quant is -128, and then the results are not.
+TEXT ·repackRowsIQ4_NLAVX2(SB), NOSPLIT, $0-49
+	MOVQ w+0(FP), SI
+	MOVQ rowBytes+8(FP), R8
+	MOVQ groups+16(FP), R9
+	MOVQ out+40(FP), AX
+	LEAQ (R8)(R8*2), R10
+	VMOVDQU nibbleMask<>(SB), Y12
+	VMOVDQU iq4nlAbs<>(SB), Y10
+	VMOVDQU iq4nlTable<>(SB), Y11
+	VPXOR   Y7, Y7, Y7
+	TESTQ R9, R9
+	JZ    riq4rowsDone
+
+riq4rowsGroup:
+	MOVQ x+24(FP), DI
+	MOVQ blocks+32(FP), CX
+	MOVQ SI, R11
+	LEAQ (SI)(R8*8), R14
+	LEAQ (R14)(R8*8), R14
+	VXORPS Y0, Y0, Y0
+	TESTQ CX, CX
+	JZ    riq4rowsStore
+
+riq4rowsBlock:
+	GROUP_START(DI)
+	VPCMPEQB minInt8<>(SB), Y14, Y4
+	VPOR     Y4, Y7, Y7
+	VPCMPEQB minInt8<>(SB), Y15, Y4
+	VPOR     Y4, Y7, Y7
+	PAIR_IQ4NL(2(R11), 2(R11)(R8*1), Y1)
+	PAIR_IQ4NL(2(R11)(R8*2), 2(R11)(R10*1), Y2)
+	VPHADDD Y2, Y1, Y1
+	PAIR_IQ4NL(2(R13), 2(R13)(R8*1), Y2)
+	PAIR_IQ4NL(2(R13)(R8*2), 2(R13)(R10*1), Y3)
+	VPHADDD Y3, Y2, Y2
+	VPHADDD Y2, Y1, Y1
+	GROUP_SCALES
+	VCVTDQ2PS    Y1, Y1
+	VPBROADCASTW (DI), X6
+	VCVTPH2PS    X6, Y6
+	VMULPS       Y6, Y5, Y6
+	VFMADD231PS  Y1, Y6, Y0
+	ADDQ $18, R11
+	ADDQ $34, DI
+	DECQ CX
+	JNZ  riq4rowsBlock
+
+riq4rowsStore:
+	STORE_ROWS8(Y0, X0, AX)
+	ADDQ $32, AX
+	LEAQ (SI)(R8*8), SI
+	DECQ R9
+	JNZ  riq4rowsGroup
+
+riq4rowsDone:
+	VPTEST Y7, Y7
+	SETEQ  exact+48(FP)
+	VZEROUPPER
+	RET
 
 // func dotQ5_0AVX2(w, x *byte, blocks int) float32
 TEXT ·dotQ5_0AVX2(SB), NOSPLIT, $0-28

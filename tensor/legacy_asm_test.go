@@ -344,28 +344,31 @@ func TestLegacyDot4MatchGo(t *testing.T) {
 	}
 }
 
-// TestBatchMulIntoMatchesBatchDot multiplies an IQ4_NL and an F16 matrix,
-// which the reference's tinyBLAS takes for batches, by batches of 2 to 19
+// TestBatchMulIntoMatchesBatchDot multiplies an IQ4_NL matrix of a row
+// count the reference does not repack, and an F16 matrix, which the
+// reference's tinyBLAS takes for batches, by batches of 2 to 19
 // (IQ4_NL) or 9 (F16) rows, which MulInto hands to the tile kernel
 // (IQ4_NL, from five or eight rows), BatchDotBatch (groups of four) or
 // BatchDotWide2x3 (two weight rows by three activation rows), and the rest
 // to BatchDot, and checks every output against BatchDot bit for bit.
 func TestBatchMulIntoMatchesBatchDot(t *testing.T) {
-	checkMulInto(t, rand.New(rand.NewPCG(51, 52)), IQ4_NL, 8, 320, 2, 19, batchDotIQ4_NLGeneric)
+	checkMulInto(t, rand.New(rand.NewPCG(51, 52)), IQ4_NL, 12, 320, 2, 19, batchDotIQ4_NLGeneric)
 	// F16 batches go three activation rows at a time to BatchDotWide2x3.
 	checkMulInto(t, rand.New(rand.NewPCG(55, 56)), F16, 8, 320, 2, 9, batchDotF16)
 }
 
-// TestRepackMulIntoMatchesRepackDot multiplies a Q4_0 matrix the reference
-// repacks by batches of every size up to 9, which MulInto splits into
+// TestRepackMulIntoMatchesRepackDot multiplies Q4_0 and IQ4_NL matrices the
+// reference repacks by batches of every size up to 9, which MulInto splits into
 // RepackDotRows calls, one per activation row, and checks every output
 // against RepackDot bit for bit.
 func TestRepackMulIntoMatchesRepackDot(t *testing.T) {
-	o, _ := OpsFor(Q4_0)
-	if o.RepackDotRows == nil {
-		t.Fatal("Q4_0: no RepackDotRows")
+	for _, typ := range []Type{Q4_0, IQ4_NL} {
+		o, _ := OpsFor(typ)
+		if o.RepackDotRows == nil {
+			t.Fatalf("%s: no RepackDotRows", typ)
+		}
+		checkMulInto(t, rand.New(rand.NewPCG(35, 36)), typ, 16, 320, 1, 9, o.RepackDot)
 	}
-	checkMulInto(t, rand.New(rand.NewPCG(35, 36)), Q4_0, 16, 320, 1, 9, o.RepackDot)
 }
 
 // BenchmarkLegacyDot4 compares, on four activation rows of 4096 values, each
@@ -469,14 +472,25 @@ func TestLanes8MulIntoMatchesVecDot(t *testing.T) {
 	}
 }
 
-// TestRepackDotRowsMatchGo checks RepackDotRows of Q4_0, whose assembly
-// takes eight weight rows and two activation rows at a time, against the
-// Go twin product by product, for 0 to 20 weight rows (several groups and
+// TestRepackDotRowsMatchGo checks RepackDotRows of Q4_0 and IQ4_NL, whose
+// assembly takes eight weight rows and (Q4_0) two activation rows at a
+// time, against the Go twin product by product, for 0 to 20 weight rows (several groups and
 // the rows left over) and 0 to 5 activation rows, each packed tightly or
 // apart, and that it writes only its results.
 func TestRepackDotRowsMatchGo(t *testing.T) {
-	r := rand.New(rand.NewPCG(49, 50))
-	o, _ := OpsFor(Q4_0)
+	for _, c := range []struct {
+		typ Type
+		dot func(n int, w, x []byte) float32
+	}{{Q4_0, repackDotQ4_0Generic}, {IQ4_NL, repackDotIQ4_NLGeneric}} {
+		testRepackDotRows(t, rand.New(rand.NewPCG(49, 50)), c.typ, c.dot)
+	}
+}
+
+// testRepackDotRows is TestRepackDotRowsMatchGo for one type, whose Go
+// twin is dot.
+func testRepackDotRows(t *testing.T, r *rand.Rand, typ Type, dot func(n int, w, x []byte) float32) {
+	t.Helper()
+	o, _ := OpsFor(typ)
 	for _, n := range testLengths {
 		for trial := range 10 {
 			size, xSize := n/legacyBlock*q4_0Bytes, n/legacyBlock*q8_0Bytes
@@ -501,12 +515,12 @@ func TestRepackDotRowsMatchGo(t *testing.T) {
 				i, row := k/outStride, k%outStride
 				switch {
 				case i < xRows && row < rows:
-					if want := repackDotQ4_0Generic(n, w[row*rowBytes:], x[i*xStride:]); !sameBits(v, want) {
-						t.Fatalf("n=%d trial %d: weight row %d of %d, activation row %d of %d: %g (%#x), Go %g (%#x)",
-							n, trial, row, rows, i, xRows, v, math.Float32bits(v), want, math.Float32bits(want))
+					if want := dot(n, w[row*rowBytes:], x[i*xStride:]); !sameBits(v, want) {
+						t.Fatalf("%s n=%d trial %d: weight row %d of %d, activation row %d of %d: %g (%#x), Go %g (%#x)",
+							typ, n, trial, row, rows, i, xRows, v, math.Float32bits(v), want, math.Float32bits(want))
 					}
 				case v != -7:
-					t.Fatalf("n=%d trial %d: wrote out[%d] = %g, outside its results", n, trial, k, v)
+					t.Fatalf("%s n=%d trial %d: wrote out[%d] = %g, outside its results", typ, n, trial, k, v)
 				}
 			}
 		}

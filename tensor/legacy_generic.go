@@ -31,9 +31,11 @@ func rowsQ8_0(w []byte, rowBytes, rows int, s *q8Split, out []float32) {
 }
 
 func repackDotRowsQ4_0(n int, w []byte, rowBytes, rows int, x []byte, xStride, xRows int, out []float32, outStride int) {
-	for i := range xRows {
-		vecDotEachRow(repackDotQ4_0Generic, n, w, rowBytes, rows, x[i*xStride:], out[i*outStride:])
-	}
+	repackDotEachRow(repackDotQ4_0Generic, n, w, rowBytes, rows, x, xStride, xRows, out, outStride)
+}
+
+func repackDotRowsIQ4_NL(n int, w []byte, rowBytes, rows int, x []byte, xStride, xRows int, out []float32, outStride int) {
+	repackDotEachRow(repackDotIQ4_NLGeneric, n, w, rowBytes, rows, x, xStride, xRows, out, outStride)
 }
 
 func vecDotRowsQ8_0(n int, w []byte, rowBytes, rows int, x []byte, out []float32) {
