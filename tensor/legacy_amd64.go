@@ -168,11 +168,18 @@ func repackRows2Q4_0AVX2(w *byte, rowBytes, groups int, x *byte, xStride, blocks
 // stack.
 const repackRowsBlocks = 1024
 
-// repackDotRowsQ4_0 is Ops.RepackDotRows: in AVX2, eight weight rows and
+// repackDotRowsQ4_0 is Ops.RepackDotRows: in AVX-512 VNNI sixteen weight
+// rows at a time (repackVNNI), then in AVX2 eight weight rows and
 // two activation rows at a time, then eight weight rows and the activation
 // row left, each weight row's sum in a lane as the reference's repacked
 // layout has it; the weight rows left one at a time.
 func repackDotRowsQ4_0(n int, w []byte, rowBytes, rows int, x []byte, xStride, xRows int, out []float32, outStride int) {
+	if done := q4_0VNNI.dotRows(n, w, rowBytes, rows, x, xStride, xRows, out, outStride); done > 0 {
+		if done == rows {
+			return
+		}
+		w, out, rows = w[done*rowBytes:], out[done:], rows-done
+	}
 	blocks, groups := n/legacyBlock, rows/8
 	if !useAVX2 || blocks == 0 || blocks > repackRowsBlocks {
 		groups = 0
@@ -203,7 +210,8 @@ func repackDotRowsQ4_0(n int, w []byte, rowBytes, rows int, x []byte, xStride, x
 //go:noescape
 func repackRowsIQ4_NLAVX2(w *byte, rowBytes, groups int, x *byte, blocks int, out *float32) (exact bool)
 
-// repackDotRowsIQ4_NL is Ops.RepackDotRows: in AVX2, eight weight rows at a
+// repackDotRowsIQ4_NL is Ops.RepackDotRows: in AVX-512 VNNI sixteen weight
+// rows at a time (repackVNNI), then in AVX2 eight weight rows at a
 // time, each weight row's sum in a lane as the reference's repacked layout
 // has it, against one activation row at a time; the weight rows left one at
 // a time, and in Go. The kernel takes the quants' signs off the weight
@@ -211,6 +219,12 @@ func repackRowsIQ4_NLAVX2(w *byte, rowBytes, groups int, x *byte, blocks int, ou
 // the activations' quantizer): for such a row it reports so, and the row
 // is computed in Go.
 func repackDotRowsIQ4_NL(n int, w []byte, rowBytes, rows int, x []byte, xStride, xRows int, out []float32, outStride int) {
+	if done := iq4nlVNNI.dotRows(n, w, rowBytes, rows, x, xStride, xRows, out, outStride); done > 0 {
+		if done == rows {
+			return
+		}
+		w, out, rows = w[done*rowBytes:], out[done:], rows-done
+	}
 	blocks, groups := n/legacyBlock, rows/8
 	if !useAVX2 || blocks == 0 {
 		groups = 0

@@ -473,10 +473,11 @@ func TestLanes8MulIntoMatchesVecDot(t *testing.T) {
 }
 
 // TestRepackDotRowsMatchGo checks RepackDotRows of Q4_0 and IQ4_NL, whose
-// assembly takes eight weight rows and (Q4_0) two activation rows at a
-// time, against the Go twin product by product, for 0 to 20 weight rows (several groups and
-// the rows left over) and 0 to 5 activation rows, each packed tightly or
-// apart, and that it writes only its results.
+// assembly takes sixteen weight rows and four or one activation rows at a
+// time (AVX-512 VNNI), or eight weight rows and (Q4_0) two activation rows
+// (AVX2), against the Go twin product by product, for 0 to 40 weight rows
+// (several groups and the rows left over) and 0 to 9 activation rows, each
+// packed tightly or apart, and that it writes only its results.
 func TestRepackDotRowsMatchGo(t *testing.T) {
 	for _, c := range []struct {
 		typ Type
@@ -494,7 +495,7 @@ func testRepackDotRows(t *testing.T, r *rand.Rand, typ Type, dot func(n int, w, 
 	for _, n := range testLengths {
 		for trial := range 10 {
 			size, xSize := n/legacyBlock*q4_0Bytes, n/legacyBlock*q8_0Bytes
-			rows, xRows := r.IntN(21), r.IntN(6)
+			rows, xRows := r.IntN(41), r.IntN(10)
 			rowBytes := size + r.IntN(2)*(1+r.IntN(100))
 			xStride := xSize + r.IntN(2)*(1+r.IntN(100))
 			outStride := max(1, rows+r.IntN(3))
