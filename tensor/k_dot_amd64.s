@@ -59,6 +59,18 @@ DATA q6KScaleOrder<>+0(SB)/8, $0x0e0c0a0806040200
 DATA q6KScaleOrder<>+8(SB)/8, $0x0f0d0b0907050301
 GLOBL q6KScaleOrder<>(SB), RODATA|NOPTR, $16
 
+// minsOrder picks, for MINS_ORDER, lanes 0, 2, 8, 10, 4, 6, 12 and 14 of a
+// pair's min lanes (the rest of it is unused).
+DATA minsOrder<>+0(SB)/8, $0x0000000200000000
+DATA minsOrder<>+8(SB)/8, $0x0000000a00000008
+DATA minsOrder<>+16(SB)/8, $0x0000000600000004
+DATA minsOrder<>+24(SB)/8, $0x0000000e0000000c
+DATA minsOrder<>+32(SB)/8, $0
+DATA minsOrder<>+40(SB)/8, $0
+DATA minsOrder<>+48(SB)/8, $0
+DATA minsOrder<>+56(SB)/8, $0
+GLOBL minsOrder<>(SB), RODATA|NOPTR, $64
+
 // BROADCAST_BYTES sets every byte of Y to the byte b, using AX.
 #define BROADCAST_BYTES(b, X, Y) \
 	MOVL $(b*0x01010101), AX; \
@@ -709,40 +721,64 @@ q4k4zDone:
 // The eight-row Q4_K kernel unpacks each weight block once for eight
 // activation rows, rows 0-3 from DI and 4-7 from R13 = DI+4·R11. Each row
 // is what the four-row kernel makes of it, step for step: Z16-Z23 hold the
-// rows' integer lanes, Y0-Y7 their accumulators, Y9-Y12 the min lanes of
-// the pairs (0 1) to (6 7). VPHADDD and VINSERTI128 have no EVEX form, so
-// the registers they touch are the low ones: Y8 and Y13 are scratch, Y14
-// the mins and Z15 the scales from SCALE_WORDS. Z24 holds the nibbles, Z25
-// the nibble mask, Z26 the scales of two runs, Z27 -dmin or the products,
-// Z28-Z31 the shuffle masks, K1 the upper words and K2 lanes 2, 3, 6 and 7.
+// rows' integer lanes. The rows go in pairs (0 1) to (6 7): Z0, Z2, Z4
+// and Z6 accumulate a pair's rows in their low and high halves, Z9-Z12
+// their mins (MINS_PAIR), and Z1, Z3, Z5 and Z7 hold their yd (YD_PAIR).
+// Z8 and Z13 are scratch, Z14 the mins and Z15 the scales from
+// SCALE_WORDS, in both halves. Z24 holds the nibbles, Z25 the nibble mask,
+// Z26 the scales of two runs, Z27 -dmin or the products, Z28-Z31 the
+// shuffle masks, K1 the upper words and K3 the upper eight lanes.
 
-// PAIR_MINS_512 is PAIR_MINS for the eight-row kernel: a masked broadcast
-// puts the rows' yd side by side where PAIR_MINS blends them, which needs
-// low registers.
-#define PAIR_MINS_512(a, as, b, bs, Y) \
-	VBROADCASTSS a, Y26; \
-	VBROADCASTSS b, K2, Y26; \
-	VMULPS Y27, Y26, Y26; \
-	VPMADDWD as, Y14, Y8; \
-	VPMADDWD bs, Y14, Y13; \
-	VPHADDD Y13, Y8, Y8; \
-	VCVTDQ2PS Y8, Y8; \
-	VFMADD231PS Y8, Y26, Y
+// YD_PAIR sets YD to the yd of the row whose Q8_K block is at A in its low
+// eight lanes and to that of the row at B in its high eight.
+#define YD_PAIR(A, B, YD) \
+	VBROADCASTSS A, YD; \
+	VBROADCASTSS B, K3, YD
+
+// YD_PAIRS8 sets Z1, Z3, Z5 and Z7 to the yd pairs of the eight rows.
+#define YD_PAIRS8 \
+	YD_PAIR((DI), (DI)(R11*1), Z1); \
+	YD_PAIR((DI)(R11*2), (DI)(R12*1), Z3); \
+	YD_PAIR((R13), (R13)(R11*1), Z5); \
+	YD_PAIR((R13)(R11*2), (R13)(R12*1), Z7)
+
+// MINS_PAIR is PAIR_MINS for a pair of rows of the eight-row kernel, with
+// bsums at AS and BS and yd pair YD, step for step in each lane; but each
+// row's four min lanes are in its half of ACC twice over (lanes 2l and
+// 2l+1 hold lane l), which VPSHUFD and VPADDD make where VPHADDD, which has
+// no 512-bit form, would pack them (MINS_ORDER puts them back). It uses Z8
+// and Z26.
+#define MINS_PAIR(AS, BS, YD, ACC) \
+	VMOVDQU AS, Y8; \
+	VINSERTI64X4 $1, BS, Z8, Z8; \
+	VPMADDWD Z14, Z8, Z8; \
+	VPSHUFD $0xb1, Z8, Z26; \
+	VPADDD Z26, Z8, Z8; \
+	VCVTDQ2PS Z8, Z8; \
+	VMULPS Z27, YD, Z26; \
+	VFMADD231PS Z8, Z26, ACC
+
+// MINS_ORDER sets Y (low half of Z) to the min lanes of a pair of rows in
+// Z as PAIR_MINS leaves them for PAIR_RESULTS, with minsOrder in Z8.
+#define MINS_ORDER(Z) \
+	VPERMPS Z, Z8, Z
 
 // Q4K8_HEADER starts a Q4_K block of the eight-row kernel, as Q4K4_HEADER
-// does for four: the scales in Z15, the mins times the rows' bsums added to
-// Y9-Y12, the integer lanes cleared.
+// does for four: the scales in Z15, the yd pairs in Z1-Z7, the mins times
+// the rows' bsums added to Z9-Z12, the integer lanes cleared.
 #define Q4K8_HEADER \
 	SCALES_MINS; \
 	SCALE_WORDS(X15, Y15, X14, Y14); \
 	VINSERTI64X4 $1, Y15, Z15, Z15; \
+	VINSERTI64X4 $1, Y14, Z14, Z14; \
 	LOAD_HALF(2, 0x8000, X13); \
-	VBROADCASTSS X13, Y27; \
+	VBROADCASTSS X13, Z27; \
 	LEAQ (DI)(R11*4), R13; \
-	PAIR_MINS_512((DI), 260(DI), (DI)(R11*1), 260(DI)(R11*1), Y9); \
-	PAIR_MINS_512((DI)(R11*2), 260(DI)(R11*2), (DI)(R12*1), 260(DI)(R12*1), Y10); \
-	PAIR_MINS_512((R13), 260(R13), (R13)(R11*1), 260(R13)(R11*1), Y11); \
-	PAIR_MINS_512((R13)(R11*2), 260(R13)(R11*2), (R13)(R12*1), 260(R13)(R12*1), Y12); \
+	YD_PAIRS8; \
+	MINS_PAIR(260(DI), 260(DI)(R11*1), Z1, Z9); \
+	MINS_PAIR(260(DI)(R11*2), 260(DI)(R12*1), Z3, Z10); \
+	MINS_PAIR(260(R13), 260(R13)(R11*1), Z5, Z11); \
+	MINS_PAIR(260(R13)(R11*2), 260(R13)(R12*1), Z7, Z12); \
 	CLEAR_HIGH_512
 
 // Q4K8_GROUP adds the runs 2g and 2g+1 of the Q4_K block at SI to Z16-Z23.
@@ -754,27 +790,41 @@ q4k4zDone:
 	ROWS4_AT_512(DI, (4+64*g), Z24, Z26, Z27, Z16, Z17, Z18, Z19); \
 	ROWS4_AT_512(R13, (4+64*g), Z24, Z26, Z27, Z20, Z21, Z22, Z23)
 
-// ACCUMULATE_512 adds the integer lanes Z (low half Y) of the row whose
-// Q8_K block is at A, halves added together, times yd·d, with d in every
-// lane of D, to its accumulator ACC, as FOLD_512 and ACCUMULATE4 do. It
-// uses Y26.
-#define ACCUMULATE_512(Z, Y, A, ACC, D) \
-	FOLD_512(Z, Y, Y26); \
-	VCVTDQ2PS Y, Y; \
-	VMULPS.BCST A, D, Y26; \
-	VFMADD231PS Y, Y26, ACC
+// ACCUMULATE_PAIR adds the integer lanes of a pair of rows, ZA and ZB,
+// each with its halves added together as FOLD_512 adds them, times yd·d,
+// with the pair's yd in YD and d in every lane of D, to the pair's
+// accumulator ACC, ZA's row in the low half and ZB's in the high: in each
+// lane the steps of ACCUMULATE4. It uses T and U.
+#define ACCUMULATE_PAIR(ZA, ZB, YD, D, ACC, T, U) \
+	VSHUFI64X2 $0x44, ZB, ZA, T; \
+	VSHUFI64X2 $0xee, ZB, ZA, U; \
+	VPADDD U, T, T; \
+	VCVTDQ2PS T, T; \
+	VMULPS D, YD, U; \
+	VFMADD231PS T, U, ACC
 
 // ACCUMULATE8_512 ends a block of an eight-row kernel: the integer lanes
-// Z16-Z23 times d, in every lane of D, go into the accumulators Y0-Y7.
-#define ACCUMULATE8_512(D) \
-	ACCUMULATE_512(Z16, Y16, (DI), Y0, D); \
-	ACCUMULATE_512(Z17, Y17, (DI)(R11*1), Y1, D); \
-	ACCUMULATE_512(Z18, Y18, (DI)(R11*2), Y2, D); \
-	ACCUMULATE_512(Z19, Y19, (DI)(R12*1), Y3, D); \
-	ACCUMULATE_512(Z20, Y20, (R13), Y4, D); \
-	ACCUMULATE_512(Z21, Y21, (R13)(R11*1), Y5, D); \
-	ACCUMULATE_512(Z22, Y22, (R13)(R11*2), Y6, D); \
-	ACCUMULATE_512(Z23, Y23, (R13)(R12*1), Y7, D)
+// Z16-Z23 times d, in every lane of D, go into the pairs' accumulators Z0,
+// Z2, Z4 and Z6, with the yd pairs in Z1-Z7. It uses T and U.
+#define ACCUMULATE8_512(D, T, U) \
+	ACCUMULATE_PAIR(Z16, Z17, Z1, D, Z0, T, U); \
+	ACCUMULATE_PAIR(Z18, Z19, Z3, D, Z2, T, U); \
+	ACCUMULATE_PAIR(Z20, Z21, Z5, D, Z4, T, U); \
+	ACCUMULATE_PAIR(Z22, Z23, Z7, D, Z6, T, U)
+
+// SPLIT_PAIRS8 leaves the eight rows' accumulators in Y0-Y7, from the
+// pairs' in Z0, Z2, Z4 and Z6.
+#define SPLIT_PAIRS8 \
+	VEXTRACTF64X4 $1, Z0, Y1; \
+	VEXTRACTF64X4 $1, Z2, Y3; \
+	VEXTRACTF64X4 $1, Z4, Y5; \
+	VEXTRACTF64X4 $1, Z6, Y7
+
+// KEEP_HIGH8 sets K3 to the upper eight lanes of a 512-bit register, using
+// AX.
+#define KEEP_HIGH8 \
+	MOVL $0xff00, AX; \
+	KMOVW AX, K3
 
 // SUMS8 leaves sum8 of the accumulators Y0-Y7 in X0-X7.
 #define SUMS8 \
@@ -835,8 +885,7 @@ TEXT ·dot8Q4KAVX512(SB), NOSPLIT, $0-48
 	MOVL $0x0f0f0f0f, AX
 	VPBROADCASTD AX, Z25
 	UPPER_WORDS_MASK
-	MOVL $0xcc, AX
-	KMOVW AX, K2
+	KEEP_HIGH8
 	TESTQ CX, CX
 	JZ    q4k8zDone
 
@@ -847,14 +896,20 @@ q4k8zBlock:
 	Q4K8_GROUP(2, Z30)
 	Q4K8_GROUP(3, Z31)
 	LOAD_HALF(0, 0, X13)
-	VBROADCASTSS X13, Y13
-	ACCUMULATE8_512(Y13)
+	VBROADCASTSS X13, Z13
+	ACCUMULATE8_512(Z13, Z8, Z26)
 	ADDQ $144, SI
 	ADDQ $292, DI
 	DECQ CX
 	JNZ  q4k8zBlock
 
 q4k8zDone:
+	SPLIT_PAIRS8
+	VMOVDQU64 minsOrder<>(SB), Z8
+	MINS_ORDER(Z9)
+	MINS_ORDER(Z10)
+	MINS_ORDER(Z11)
+	MINS_ORDER(Z12)
 	SUMS8
 	PAIR_RESULTS(Y9, X9, X0, X1)
 	PAIR_RESULTS(Y10, X10, X2, X3)
@@ -1335,6 +1390,7 @@ TEXT ·dot8Q6KAVX512(SB), NOSPLIT, $0-48
 	UPPER_WORDS_MASK
 	SHIFT_COUNTS(4, 2, Z24)
 	SHIFT_COUNTS(0, 2, Z25)
+	KEEP_HIGH8
 	TESTQ CX, CX
 	JZ    q6k8zDone
 
@@ -1346,14 +1402,16 @@ q6k8zBlock:
 	Q6K8_HALF(0, Z28, Z29)
 	Q6K8_HALF(1, Z30, Z31)
 	LOAD_HALF(208, 0, X27)
-	VBROADCASTSS X27, Y27
-	ACCUMULATE8_512(Y27)
+	VBROADCASTSS X27, Z27
+	YD_PAIRS8
+	ACCUMULATE8_512(Z27, Z8, Z26)
 	ADDQ $210, SI
 	ADDQ $292, DI
 	DECQ CX
 	JNZ  q6k8zBlock
 
 q6k8zDone:
+	SPLIT_PAIRS8
 	SUMS8
 	STORE8
 	CLEAR_ALL_HIGH_512
