@@ -14,6 +14,7 @@ func init() {
 		VecDot:          vecDotF16,
 		BatchDot:        batchDotF16,
 		BatchDotWide2x3: batchDotWide2x3F16,
+		BatchDotWide4x6: batchDotWide4x6F16,
 	})
 }
 
@@ -159,6 +160,17 @@ func dotF16BatchGeneric(x, y []uint16) float32 {
 // its tinyBLAS kernel (BatchDot, DotF16Batch); otherwise it uses its
 // single-row dot product (VecDot, DotF16) for every row.
 func TinyBLASFits(rows, cols int) bool { return rows%4 == 0 && cols%16 == 0 }
+
+// wide4x6By2x3 is Ops.BatchDotWide4x6 made of four calls of wide2x3, an
+// Ops.BatchDotWide2x3.
+func wide4x6By2x3(wide2x3 func(n int, w []byte, wStride int, x []float32, xStride int, out []float32, outStride int),
+	n int, w []byte, wStride int, x []float32, xStride int, out []float32, outStride int) {
+	for i := 0; i < 4; i += 2 {
+		for j := 0; j < 6; j += 3 {
+			wide2x3(n, w[i*wStride:], wStride, x[j*xStride:], xStride, out[j*outStride+i:], outStride)
+		}
+	}
+}
 
 // batchDotWide2x3F16Generic is Ops.BatchDotWide2x3 of F16: DotF16Batch
 // of each of two weight rows, wStride bytes apart, and each of three

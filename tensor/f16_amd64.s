@@ -487,3 +487,118 @@ wide23zDone:
 	STORE_PAIR(Y2, X2, Y8, Y5, X5, Y11)
 	VZEROUPPER
 	RET
+
+// WIDE46_ROW adds the products of the four weight rows in Z24-Z27 and the
+// activation row at X, loaded once into Z28, to their accumulators A0-A3.
+#define WIDE46_ROW(X, A0, A1, A2, A3) \
+	VMOVUPS     X, Z28; \
+	VFMADD231PS Z28, Z24, A0; \
+	VFMADD231PS Z28, Z25, A1; \
+	VFMADD231PS Z28, Z26, A2; \
+	VFMADD231PS Z28, Z27, A3
+
+// WIDE46_SUM stores at OFF(AX) the sum of the sixteen lanes of Z (low half
+// Y) as STORE_PAIR sums a row's two halves, using Y0 and X1.
+#define WIDE46_SUM(Z, Y, OFF) \
+	VEXTRACTF64X4 $1, Z, Y0; \
+	VADDPS        Y, Y0, Y0; \
+	SUM8(Y0, X0, X1); \
+	VMOVSS        X0, OFF(AX)
+
+// WIDE46_STORE stores the results of an activation row, whose accumulators
+// are A0-A3 (low halves Y0-Y3), and moves AX on to the next row's.
+#define WIDE46_STORE(A0, B0, A1, B1, A2, B2, A3, B3) \
+	WIDE46_SUM(A0, B0, 0); \
+	WIDE46_SUM(A1, B1, 4); \
+	WIDE46_SUM(A2, B2, 8); \
+	WIDE46_SUM(A3, B3, 12); \
+	ADDQ BX, AX
+
+// func dot4x6F16WideAVX512(w *uint16, wStride int, x *float32, xStride, n int, out *float32, outStride int)
+//
+// dot2x3F16WideAVX512 for four F16 weight rows, wStride bytes apart, against
+// six activation rows xStride bytes apart, widened to float32: weight row i
+// against activation row j accumulates in Z(6i+j), Z24-Z27 hold the decoded
+// weights, and each activation loads once, into Z28, for four products. n is a
+// multiple of 16. At the end Z0 and Z1 move to Z28 and Z29, so that Y0 and
+// Y1 are free for the sums.
+TEXT ·dot4x6F16WideAVX512(SB), NOSPLIT, $0-56
+	MOVQ w+0(FP), SI
+	MOVQ wStride+8(FP), R12
+	LEAQ (R12)(R12*2), R13
+	MOVQ x+16(FP), DI
+	MOVQ xStride+24(FP), R8
+	LEAQ (R8)(R8*2), R9
+	MOVQ n+32(FP), CX
+	VPXORD Z0, Z0, Z0
+	VPXORD Z1, Z1, Z1
+	VPXORD Z2, Z2, Z2
+	VPXORD Z3, Z3, Z3
+	VPXORD Z4, Z4, Z4
+	VPXORD Z5, Z5, Z5
+	VPXORD Z6, Z6, Z6
+	VPXORD Z7, Z7, Z7
+	VPXORD Z8, Z8, Z8
+	VPXORD Z9, Z9, Z9
+	VPXORD Z10, Z10, Z10
+	VPXORD Z11, Z11, Z11
+	VPXORD Z12, Z12, Z12
+	VPXORD Z13, Z13, Z13
+	VPXORD Z14, Z14, Z14
+	VPXORD Z15, Z15, Z15
+	VPXORD Z16, Z16, Z16
+	VPXORD Z17, Z17, Z17
+	VPXORD Z18, Z18, Z18
+	VPXORD Z19, Z19, Z19
+	VPXORD Z20, Z20, Z20
+	VPXORD Z21, Z21, Z21
+	VPXORD Z22, Z22, Z22
+	VPXORD Z23, Z23, Z23
+	SHRQ $4, CX
+	JZ   wide46zDone
+
+wide46zLoop:
+	VCVTPH2PS (SI), Z24
+	VCVTPH2PS (SI)(R12*1), Z25
+	VCVTPH2PS (SI)(R12*2), Z26
+	VCVTPH2PS (SI)(R13*1), Z27
+	LEAQ (DI)(R8*4), R10
+	WIDE46_ROW((DI), Z0, Z6, Z12, Z18)
+	WIDE46_ROW((DI)(R8*1), Z1, Z7, Z13, Z19)
+	WIDE46_ROW((DI)(R8*2), Z2, Z8, Z14, Z20)
+	WIDE46_ROW((DI)(R9*1), Z3, Z9, Z15, Z21)
+	WIDE46_ROW((R10), Z4, Z10, Z16, Z22)
+	WIDE46_ROW((R10)(R8*1), Z5, Z11, Z17, Z23)
+	ADDQ $32, SI
+	ADDQ $64, DI
+	DECQ CX
+	JNZ  wide46zLoop
+
+wide46zDone:
+	MOVQ out+40(FP), AX
+	MOVQ outStride+48(FP), BX
+	SHLQ $2, BX
+	VMOVAPS Z0, Z28
+	VMOVAPS Z1, Z29
+	WIDE46_STORE(Z28, Y28, Z6, Y6, Z12, Y12, Z18, Y18)
+	WIDE46_STORE(Z29, Y29, Z7, Y7, Z13, Y13, Z19, Y19)
+	WIDE46_STORE(Z2, Y2, Z8, Y8, Z14, Y14, Z20, Y20)
+	WIDE46_STORE(Z3, Y3, Z9, Y9, Z15, Y15, Z21, Y21)
+	WIDE46_STORE(Z4, Y4, Z10, Y10, Z16, Y16, Z22, Y22)
+	WIDE46_STORE(Z5, Y5, Z11, Y11, Z17, Y17, Z23, Y23)
+	VPXORD X16, X16, X16
+	VPXORD X17, X17, X17
+	VPXORD X18, X18, X18
+	VPXORD X19, X19, X19
+	VPXORD X20, X20, X20
+	VPXORD X21, X21, X21
+	VPXORD X22, X22, X22
+	VPXORD X23, X23, X23
+	VPXORD X24, X24, X24
+	VPXORD X25, X25, X25
+	VPXORD X26, X26, X26
+	VPXORD X27, X27, X27
+	VPXORD X28, X28, X28
+	VPXORD X29, X29, X29
+	VZEROUPPER
+	RET

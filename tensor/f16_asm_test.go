@@ -175,61 +175,78 @@ func BenchmarkConvertF16(b *testing.B) {
 	})
 }
 
-// TestBatchDotWide2x3F16MatchesDotF16Batch checks the F16 kernel of two
-// weight rows and three widened activation rows, in AVX2, in AVX-512 where
-// the CPU has it and in Go, against DotF16Batch of each weight row and each
-// activation row's halves, with special values mixed in, rows apart, and
-// that it writes only its six results.
-func TestBatchDotWide2x3F16MatchesDotF16Batch(t *testing.T) {
+// TestBatchDotWideF16MatchesDotF16Batch checks the F16 kernels of two weight
+// rows by three widened activation rows (in AVX2, in AVX-512 where the CPU
+// has it and in Go) and of four by six (in AVX-512 where the CPU has it,
+// else made of the former, and in Go), against DotF16Batch of each weight
+// row and each activation row's halves, with special values mixed in, rows
+// apart, and that each writes only its results.
+func TestBatchDotWideF16MatchesDotF16Batch(t *testing.T) {
 	requireAsm(t)
 	defer func(old bool) { useAVX512 = old }(useAVX512)
 	r := rand.New(rand.NewPCG(53, 54))
-	for _, n := range []int{0, 15, 16, 17, 48, 64, 160, 1000, 4096 + 48} {
-		for trial := range 20 {
-			special := trial%4 == 3
-			wStride := 2*n + 2*r.IntN(2)*(1+r.IntN(20))
-			w := make([]byte, wStride+2*n)
-			wh := make([][]uint16, 2)
-			for i := range wh {
-				wh[i] = randomHalfRow(r, n, special)
-				for k, h := range wh[i] {
-					w[i*wStride+2*k], w[i*wStride+2*k+1] = byte(h), byte(h>>8)
-				}
+	wide4x6Go := func(n int, w []byte, wStride int, x []float32, xStride int, out []float32, outStride int) {
+		wide4x6By2x3(batchDotWide2x3F16Generic, n, w, wStride, x, xStride, out, outStride)
+	}
+	type kernel = func(n int, w []byte, wStride int, x []float32, xStride int, out []float32, outStride int)
+	for _, shape := range []struct {
+		rows, cols int
+		asm, twin  kernel
+	}{{2, 3, batchDotWide2x3F16, batchDotWide2x3F16Generic}, {4, 6, batchDotWide4x6F16, wide4x6Go}} {
+		for _, n := range []int{0, 15, 16, 17, 48, 64, 160, 1000, 4096 + 48} {
+			for trial := range 20 {
+				testWideF16(t, r, shape.rows, shape.cols, shape.asm, shape.twin, n, trial)
 			}
-			xStride := n + r.IntN(2)*(1+r.IntN(20))
-			xh := make([][]uint16, 3)
-			x := make([]float32, 2*xStride+n)
-			for j := range xh {
-				xh[j] = randomHalfRow(r, n, special)
-				decodeF16Generic(x[j*xStride:][:n], xh[j])
+		}
+	}
+}
+
+// testWideF16 checks one random case of TestBatchDotWideF16MatchesDotF16Batch
+// for the kernels of rows weight rows by cols activation rows.
+func testWideF16(t *testing.T, r *rand.Rand, rows, cols int, asm, twin func(n int, w []byte, wStride int, x []float32, xStride int, out []float32, outStride int), n, trial int) {
+	t.Helper()
+	special := trial%4 == 3
+	wStride := 2*n + 2*r.IntN(2)*(1+r.IntN(20))
+	w := make([]byte, (rows-1)*wStride+2*n)
+	wh := make([][]uint16, rows)
+	for i := range wh {
+		wh[i] = randomHalfRow(r, n, special)
+		for k, h := range wh[i] {
+			w[i*wStride+2*k], w[i*wStride+2*k+1] = byte(h), byte(h>>8)
+		}
+	}
+	xStride := n + r.IntN(2)*(1+r.IntN(20))
+	xh := make([][]uint16, cols)
+	x := make([]float32, (cols-1)*xStride+n)
+	for j := range xh {
+		xh[j] = randomHalfRow(r, n, special)
+		decodeF16Generic(x[j*xStride:][:n], xh[j])
+	}
+	outStride := rows + 1
+	for _, name := range []string{"avx2", "avx512", "go"} {
+		if name == "avx512" && !hasAVX512() {
+			continue
+		}
+		useAVX512 = name == "avx512"
+		kernel := asm
+		if name == "go" {
+			kernel = twin
+		}
+		out := make([]float32, cols*outStride)
+		for k := range out {
+			out[k] = -7
+		}
+		kernel(n, w, wStride, x, xStride, out, outStride)
+		for k, v := range out {
+			i, j := k%outStride, k/outStride
+			if i >= rows {
+				if v != -7 {
+					t.Fatalf("%dx%d %s n=%d trial %d: wrote out[%d] = %g", rows, cols, name, n, trial, k, v)
+				}
+				continue
 			}
-			const outStride = 3
-			for _, name := range []string{"avx2", "avx512", "go"} {
-				if name == "avx512" && !hasAVX512() {
-					continue
-				}
-				useAVX512 = name == "avx512"
-				kernel := batchDotWide2x3F16
-				if name == "go" {
-					kernel = batchDotWide2x3F16Generic
-				}
-				out := make([]float32, 3*outStride)
-				for k := range out {
-					out[k] = -7
-				}
-				kernel(n, w, wStride, x, xStride, out, outStride)
-				for k, v := range out {
-					i, j := k%outStride, k/outStride
-					if i > 1 {
-						if v != -7 {
-							t.Fatalf("%s n=%d trial %d: wrote out[%d] = %g", name, n, trial, k, v)
-						}
-						continue
-					}
-					if want := DotF16Batch(wh[i], xh[j]); !sameBits(v, want) {
-						t.Fatalf("%s n=%d trial %d: weight row %d, activation row %d: %g (%#x), DotF16Batch %g (%#x)", name, n, trial, i, j, v, math.Float32bits(v), want, math.Float32bits(want))
-					}
-				}
+			if want := DotF16Batch(wh[i], xh[j]); !sameBits(v, want) {
+				t.Fatalf("%dx%d %s n=%d trial %d: weight row %d, activation row %d: %g (%#x), DotF16Batch %g (%#x)", rows, cols, name, n, trial, i, j, v, math.Float32bits(v), want, math.Float32bits(want))
 			}
 		}
 	}

@@ -16,3 +16,7 @@ func decodeF16(dst []float32, src []uint16) { decodeF16Generic(dst, src) }
 func batchDotWide2x3F16(n int, w []byte, wStride int, x []float32, xStride int, out []float32, outStride int) {
 	batchDotWide2x3F16Generic(n, w, wStride, x, xStride, out, outStride)
 }
+
+func batchDotWide4x6F16(n int, w []byte, wStride int, x []float32, xStride int, out []float32, outStride int) {
+	wide4x6By2x3(batchDotWide2x3F16Generic, n, w, wStride, x, xStride, out, outStride)
+}

@@ -182,6 +182,10 @@ func (m *Matrix) MulInto(p *Pool, out []float32, a *Activations) {
 	if a.job.dotWide2x3 != nil {
 		a.job.wide = a.wideF16(p, xq)
 		a.job.chunk = max(3, activationCache/(4*m.Cols)/3*3) // float32 rows, whole tiles
+		if o := m.ops; o.BatchDotWide4x6 != nil && useAVX512 {
+			a.job.dotWide4x6 = o.BatchDotWide4x6
+			a.job.chunk = max(6, activationCache/(4*m.Cols)/6*6)
+		}
 	}
 	// The activations are laid out for the tile kernels, and for a Q8_0
 	// matrix with VNNI for the one-row kernel too.
@@ -219,7 +223,8 @@ type mulJob struct {
 	dot2x4     func(n int, w []byte, wStride int, x []byte, stride int, out []float32, outStride int)
 	dotRows    func(n int, w []byte, rowBytes, rows int, x []byte, out []float32)
 	dotWide2x3 func(n int, w []byte, wStride int, x []float32, xStride int, out []float32, outStride int)
-	wide       []float32 // the activations for dotWide2x3
+	dotWide4x6 func(n int, w []byte, wStride int, x []float32, xStride int, out []float32, outStride int)
+	wide       []float32 // the activations for dotWide2x3 and dotWide4x6
 	// repackRows, where set, serves every activation row (RepackDotRows).
 	repackRows func(n int, w []byte, rowBytes, rows int, x []byte, xStride, xRows int, out []float32, outStride int)
 	tileFormat *tileFormat // the weights' format for the tile kernels, if they are used
@@ -228,8 +233,9 @@ type mulJob struct {
 
 // rows computes the products of weight rows lo…hi-1: all in one call
 // where repackRows is there, or for one activation row rowsQ8_0 (laid out
-// for VNNI) or dotRows; otherwise two weight rows at a time where the tile
-// kernel, dot2x4 or dotWide2x3 is, and the rest one at a time.
+// for VNNI) or dotRows; otherwise four weight rows at a time where
+// dotWide4x6 is, two where the tile kernel, dot2x4 or dotWide2x3 is, and
+// the rest one at a time.
 func (j *mulJob) rows(_, lo, hi int) {
 	if j.n == 1 && j.split != nil {
 		m := j.m
@@ -257,6 +263,11 @@ func (j *mulJob) rows(_, lo, hi int) {
 		if j.dot2x4 != nil {
 			for ; r+2 <= hi; r += 2 {
 				j.rowPair(r, first, last)
+			}
+		}
+		if j.dotWide4x6 != nil {
+			for ; r+4 <= hi; r += 4 {
+				j.wideQuad(r, first, last)
 			}
 		}
 		if j.dotWide2x3 != nil {
@@ -303,6 +314,22 @@ func (j *mulJob) tile(r, first, last int) {
 		for c := range last - i {
 			copy(j.out[(i+c)*rows+r:][:q8TileRows], part[c*q8TileRows:])
 		}
+	}
+}
+
+// wideQuad computes the products of weight rows r…r+3 with activation rows
+// first…last-1, six at a time from the widened activations, and the rest
+// with widePair.
+func (j *mulJob) wideQuad(r, first, last int) {
+	m, out, rows, cols := j.m, j.out, j.m.Rows, j.m.Cols
+	w := m.Data[r*m.rowBytes : (r+4)*m.rowBytes]
+	i := first
+	for ; i+6 <= last; i += 6 {
+		j.dotWide4x6(cols, w, m.rowBytes, j.wide[i*cols:(i+6)*cols], cols, out[i*rows+r:], rows)
+	}
+	if i < last {
+		j.widePair(r, i, last)
+		j.widePair(r+2, i, last)
 	}
 }
 

@@ -54,6 +54,10 @@ type Ops struct {
 	// weight row. The result of weight row i and activation row j goes to
 	// out[j*outStride+i].
 	BatchDotWide2x3 func(n int, w []byte, wStride int, x []float32, xStride int, out []float32, outStride int)
+	// BatchDotWide4x6, when set, is BatchDotWide2x3 for four weight rows
+	// against six activation rows; matrix products take it with AVX-512,
+	// which has the registers for it.
+	BatchDotWide4x6 func(n int, w []byte, wStride int, x []float32, xStride int, out []float32, outStride int)
 	// RepackRows and RepackDot describe the reference's "repack" kernels:
 	// it stores a matrix of this type whose row count is a multiple of
 	// RepackRows interleaved, RepackRows rows at a time, and multiplies it
