@@ -91,10 +91,3 @@ func blockLanes(v *[legacyBlock]int8, xq []byte, lanes *[8]int32) {
 			int32(w[2])*int32(int8(a[2])) + int32(w[3])*int32(int8(a[3]))
 	}
 }
-
-// repackDotEachRow is Ops.RepackDotRows made of dot, one product at a time.
-func repackDotEachRow(dot func(n int, w, x []byte) float32, n int, w []byte, rowBytes, rows int, x []byte, xStride, xRows int, out []float32, outStride int) {
-	for i := range xRows {
-		vecDotEachRow(dot, n, w, rowBytes, rows, x[i*xStride:], out[i*outStride:])
-	}
-}

@@ -51,3 +51,10 @@ func batchDot4IQ4_NL(n int, w, x []byte, stride int, out []float32, outStride in
 func vecDot4Q5_0(n int, w, x []byte, stride int, out []float32, outStride int) {
 	vecDotEachX(vecDotQ5_0Generic, n, w, x, stride, 4, out, outStride)
 }
+
+// repackDotEachRow is Ops.RepackDotRows made of dot, one product at a time.
+func repackDotEachRow(dot func(n int, w, x []byte) float32, n int, w []byte, rowBytes, rows int, x []byte, xStride, xRows int, out []float32, outStride int) {
+	for i := range xRows {
+		vecDotEachRow(dot, n, w, rowBytes, rows, x[i*xStride:], out[i*outStride:])
+	}
+}
