@@ -145,6 +145,52 @@ done: \
 	VZEROUPPER; \
 	RET
 
+// REPACK8_ROWS is the body, up to its last label, of a kernel of eight
+// weight rows at a time against one activation row (repackRowsQ4_0AVX2,
+// repackRowsIQ4_NLAVX2): SI the rows, R8 rowBytes, R9 the groups left, R10
+// 3·rowBytes, AX the results, Y12 the nibble mask. GROUP runs at the start
+// of each group, after DI and CX are set to the activations and the block
+// count; BLOCK for each block, with R11 at the block of the group's row 0,
+// adding the eight rows' products to Y0 in lane order.
+#define REPACK8_ROWS(GROUP, BLOCK) \
+	MOVQ w+0(FP), SI; \
+	MOVQ rowBytes+8(FP), R8; \
+	MOVQ groups+16(FP), R9; \
+	MOVQ out+40(FP), AX; \
+	LEAQ (R8)(R8*2), R10; \
+	VMOVDQU nibbleMask<>(SB), Y12; \
+	TESTQ R9, R9; \
+	JZ    done; \
+group: \
+	MOVQ x+24(FP), DI; \
+	MOVQ blocks+32(FP), CX; \
+	GROUP; \
+	MOVQ SI, R11; \
+	LEAQ (SI)(R8*8), R14; \
+	LEAQ (R14)(R8*8), R14; \
+	VXORPS Y0, Y0, Y0; \
+	TESTQ CX, CX; \
+	JZ    store; \
+block: \
+	BLOCK; \
+	ADDQ $18, R11; \
+	ADDQ $34, DI; \
+	DECQ CX; \
+	JNZ  block; \
+store: \
+	STORE_ROWS8(Y0, X0, AX); \
+	ADDQ $32, AX; \
+	LEAQ (SI)(R8*8), SI; \
+	DECQ R9; \
+	JNZ  group; \
+done:
+
+// Q4_0_SUMS points R12 at the 8·Σx of repackRowsQ4_0AVX2's activations.
+#define Q4_0_SUMS MOVQ sums+48(FP), R12
+
+// NO_SUMS is REPACK8_ROWS's GROUP for kernels that need none.
+#define NO_SUMS
+
 // activation quant was -128, and otherwise the caller uses the Go twin.
 TEXT ·dotQ8_0AVX2(SB), NOSPLIT, $0-29
 	MOVQ w+0(FP), SI
@@ -347,11 +393,30 @@ rq40done:
 #define ACCUMULATE_Q4_0(Y, S, X, T, ACC) \
 	VPBROADCASTD S, T; \
 	VPSUBD       T, Y, Y; \
+	ACCUMULATE_ROWS8(Y, X, ACC)
+
+// ACCUMULATE_ROWS8 adds the block sums in Y (integers) times the weight
+// scales Y5 times the activation scale at X to ACC, using Y6.
+#define ACCUMULATE_ROWS8(Y, X, ACC) \
 	VCVTDQ2PS    Y, Y; \
 	VPBROADCASTW X, X6; \
 	VCVTPH2PS    X6, Y6; \
 	VMULPS       Y6, Y5, Y6; \
 	VFMADD231PS  Y, Y6, ACC
+
+// ROWS8_SUMS starts a block of a group of eight rows (GROUP_START) and
+// sets Y1 to their integer block sums, in lane order, with PAIR (PAIR_Q4_0
+// or PAIR_IQ4NL), and Y5 to their scales, using Y2 and Y3.
+#define ROWS8_SUMS(PAIR) \
+	GROUP_START(DI); \
+	PAIR(2(R11), 2(R11)(R8*1), Y1); \
+	PAIR(2(R11)(R8*2), 2(R11)(R10*1), Y2); \
+	VPHADDD Y2, Y1, Y1; \
+	PAIR(2(R13), 2(R13)(R8*1), Y2); \
+	PAIR(2(R13)(R8*2), 2(R13)(R10*1), Y3); \
+	VPHADDD Y3, Y2, Y2; \
+	VPHADDD Y2, Y1, Y1; \
+	GROUP_SCALES
 
 // STORE_ROWS8 writes the eight results of ACC (low half X), in lane order,
 // to the floats at R, using X2-X4.
@@ -397,6 +462,13 @@ rq4sumsDone:
 	VZEROUPPER
 	RET
 
+// Q4_0_BLOCK8 is repackRowsQ4_0AVX2's block: the eight rows' products less
+// 8·Σx, times the scales, into Y0.
+#define Q4_0_BLOCK8 \
+	ROWS8_SUMS(PAIR_Q4_0); \
+	ACCUMULATE_Q4_0(Y1, (R12), (DI), Y2, Y0); \
+	ADDQ $4, R12
+
 // func repackRowsQ4_0AVX2(w *byte, rowBytes, groups int, x *byte, blocks int, out *float32, sums *int32)
 //
 // For groups groups of eight weight rows rowBytes apart, from w on, it
@@ -404,51 +476,7 @@ rq4sumsDone:
 // 8·Σx of block b in sums[b]. Rows 0-3 of a group are at R11 + (0, 1, 2,
 // 3)·R8, rows 4-7 at R13 = R11 + 4·R8.
 TEXT ·repackRowsQ4_0AVX2(SB), NOSPLIT, $0-56
-	MOVQ w+0(FP), SI
-	MOVQ rowBytes+8(FP), R8
-	MOVQ groups+16(FP), R9
-	MOVQ out+40(FP), AX
-	LEAQ (R8)(R8*2), R10
-	VMOVDQU nibbleMask<>(SB), Y12
-	TESTQ R9, R9
-	JZ    rq4rowsDone
-
-rq4rowsGroup:
-	MOVQ x+24(FP), DI
-	MOVQ blocks+32(FP), CX
-	MOVQ sums+48(FP), R12
-	MOVQ SI, R11
-	LEAQ (SI)(R8*8), R14
-	LEAQ (R14)(R8*8), R14
-	VXORPS Y0, Y0, Y0
-	TESTQ CX, CX
-	JZ    rq4rowsStore
-
-rq4rowsBlock:
-	GROUP_START(DI)
-	PAIR_Q4_0(2(R11), 2(R11)(R8*1), Y1)
-	PAIR_Q4_0(2(R11)(R8*2), 2(R11)(R10*1), Y2)
-	VPHADDD Y2, Y1, Y1
-	PAIR_Q4_0(2(R13), 2(R13)(R8*1), Y2)
-	PAIR_Q4_0(2(R13)(R8*2), 2(R13)(R10*1), Y3)
-	VPHADDD Y3, Y2, Y2
-	VPHADDD Y2, Y1, Y1
-	GROUP_SCALES
-	ACCUMULATE_Q4_0(Y1, (R12), (DI), Y2, Y0)
-	ADDQ $18, R11
-	ADDQ $34, DI
-	ADDQ $4, R12
-	DECQ CX
-	JNZ  rq4rowsBlock
-
-rq4rowsStore:
-	STORE_ROWS8(Y0, X0, AX)
-	ADDQ $32, AX
-	LEAQ (SI)(R8*8), SI
-	DECQ R9
-	JNZ  rq4rowsGroup
-
-rq4rowsDone:
+	REPACK8_ROWS(Q4_0_SUMS, Q4_0_BLOCK8)
 	VZEROUPPER
 	RET
 
@@ -550,65 +578,25 @@ rq4rows2Done:
 	VPMADDWD   onesInt16<>(SB), Y9, Y9; \
 	VPADDD     Y9, Y8, L
 
+// IQ4NL_BLOCK8 is repackRowsIQ4_NLAVX2's block: the eight rows' products,
+// times the scales, into Y0, and any activation quant of -128 flagged in Y7.
+#define IQ4NL_BLOCK8 \
+	ROWS8_SUMS(PAIR_IQ4NL); \
+	VPCMPEQB minInt8<>(SB), Y14, Y4; \
+	VPOR     Y4, Y7, Y7; \
+	VPCMPEQB minInt8<>(SB), Y15, Y4; \
+	VPOR     Y4, Y7, Y7; \
+	ACCUMULATE_ROWS8(Y1, (DI), Y0)
+
 // func repackRowsIQ4_NLAVX2(w *byte, rowBytes, groups int, x *byte, blocks int, out *float32) (exact bool)
 //
 // repackRowsQ4_0AVX2 for IQ4_NL rows (repackDotIQ4_NLGeneric). exact is
 // false if an activation quant is -128, and then the results are not.
 TEXT ·repackRowsIQ4_NLAVX2(SB), NOSPLIT, $0-49
-	MOVQ w+0(FP), SI
-	MOVQ rowBytes+8(FP), R8
-	MOVQ groups+16(FP), R9
-	MOVQ out+40(FP), AX
-	LEAQ (R8)(R8*2), R10
-	VMOVDQU nibbleMask<>(SB), Y12
 	VMOVDQU iq4nlAbs<>(SB), Y10
 	VMOVDQU iq4nlTable<>(SB), Y11
 	VPXOR   Y7, Y7, Y7
-	TESTQ R9, R9
-	JZ    riq4rowsDone
-
-riq4rowsGroup:
-	MOVQ x+24(FP), DI
-	MOVQ blocks+32(FP), CX
-	MOVQ SI, R11
-	LEAQ (SI)(R8*8), R14
-	LEAQ (R14)(R8*8), R14
-	VXORPS Y0, Y0, Y0
-	TESTQ CX, CX
-	JZ    riq4rowsStore
-
-riq4rowsBlock:
-	GROUP_START(DI)
-	VPCMPEQB minInt8<>(SB), Y14, Y4
-	VPOR     Y4, Y7, Y7
-	VPCMPEQB minInt8<>(SB), Y15, Y4
-	VPOR     Y4, Y7, Y7
-	PAIR_IQ4NL(2(R11), 2(R11)(R8*1), Y1)
-	PAIR_IQ4NL(2(R11)(R8*2), 2(R11)(R10*1), Y2)
-	VPHADDD Y2, Y1, Y1
-	PAIR_IQ4NL(2(R13), 2(R13)(R8*1), Y2)
-	PAIR_IQ4NL(2(R13)(R8*2), 2(R13)(R10*1), Y3)
-	VPHADDD Y3, Y2, Y2
-	VPHADDD Y2, Y1, Y1
-	GROUP_SCALES
-	VCVTDQ2PS    Y1, Y1
-	VPBROADCASTW (DI), X6
-	VCVTPH2PS    X6, Y6
-	VMULPS       Y6, Y5, Y6
-	VFMADD231PS  Y1, Y6, Y0
-	ADDQ $18, R11
-	ADDQ $34, DI
-	DECQ CX
-	JNZ  riq4rowsBlock
-
-riq4rowsStore:
-	STORE_ROWS8(Y0, X0, AX)
-	ADDQ $32, AX
-	LEAQ (SI)(R8*8), SI
-	DECQ R9
-	JNZ  riq4rowsGroup
-
-riq4rowsDone:
+	REPACK8_ROWS(NO_SUMS, IQ4NL_BLOCK8)
 	VPTEST Y7, Y7
 	SETEQ  exact+48(FP)
 	VZEROUPPER

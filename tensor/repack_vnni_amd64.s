@@ -155,35 +155,28 @@
 	ADDQ $34, DI; \
 	ADDQ $32, DX
 
-// REPACK16_ROWS4 is the body of a kernel for four activation rows.
-#define REPACK16_ROWS4(LEVELS) \
+// REPACK16 is the body of a kernel: for each group of sixteen rows, ROWS
+// (after GROUP16_START and GROUP) adds each block's products to the
+// accumulators of the activation rows and STORE writes them at CX, which
+// then moves on to the next group's results.
+#define REPACK16(LEVELS, GROUP, ROWS, STORE) \
 	REPACK16_START; \
-	MOVQ xStride+32(FP), BX; \
 	TESTQ R9, R9; \
 	JZ    done; \
 group: \
 	GROUP16_START; \
-	LEAQ (BX)(BX*2), AX; \
+	GROUP; \
 	TESTQ CX, CX; \
 	JZ    store; \
 block: \
 	UNPACK16(LEVELS); \
-	ROW16((DI), 0, Z0); \
-	ROW16((DI)(BX*1), 8, Z1); \
-	ROW16((DI)(BX*2), 16, Z2); \
-	ROW16((DI)(AX*1), 24, Z3); \
+	ROWS; \
 	NEXT_BLOCK16; \
 	DECQ CX; \
 	JNZ  block; \
 store: \
 	MOVQ out+48(FP), CX; \
-	MOVQ outStride+56(FP), AX; \
-	SHLQ $2, AX; \
-	VMOVUPS Z0, (CX); \
-	VMOVUPS Z1, (CX)(AX*1); \
-	VMOVUPS Z2, (CX)(AX*2); \
-	LEAQ (AX)(AX*2), AX; \
-	VMOVUPS Z3, (CX)(AX*1); \
+	STORE; \
 	ADDQ $64, CX; \
 	MOVQ CX, out+48(FP); \
 	LEAQ (SI)(R8*8), SI; \
@@ -195,34 +188,30 @@ done: \
 	VZEROUPPER; \
 	RET
 
-// REPACK16_ROW1 is the body of a kernel for one activation row.
-#define REPACK16_ROW1(LEVELS) \
-	REPACK16_START; \
-	TESTQ R9, R9; \
-	JZ    done; \
-group: \
-	GROUP16_START; \
-	TESTQ CX, CX; \
-	JZ    store; \
-block: \
-	UNPACK16(LEVELS); \
+// The four-row kernels' parts: BX is xStride and AX 3·xStride.
+#define STRIDES4 \
+	MOVQ xStride+32(FP), BX; \
+	LEAQ (BX)(BX*2), AX
+
+#define ROWS4 \
 	ROW16((DI), 0, Z0); \
-	NEXT_BLOCK16; \
-	DECQ CX; \
-	JNZ  block; \
-store: \
-	MOVQ out+48(FP), CX; \
+	ROW16((DI)(BX*1), 8, Z1); \
+	ROW16((DI)(BX*2), 16, Z2); \
+	ROW16((DI)(AX*1), 24, Z3)
+
+#define STORE4 \
+	MOVQ outStride+56(FP), AX; \
+	SHLQ $2, AX; \
 	VMOVUPS Z0, (CX); \
-	ADDQ $64, CX; \
-	MOVQ CX, out+48(FP); \
-	LEAQ (SI)(R8*8), SI; \
-	LEAQ (SI)(R8*8), SI; \
-	DECQ R9; \
-	JNZ  group; \
-done: \
-	CLEAR16; \
-	VZEROUPPER; \
-	RET
+	VMOVUPS Z1, (CX)(AX*1); \
+	VMOVUPS Z2, (CX)(AX*2); \
+	LEAQ (AX)(AX*2), AX; \
+	VMOVUPS Z3, (CX)(AX*1)
+
+// The one-row kernels' parts.
+#define NO_STRIDES
+#define ROW1 ROW16((DI), 0, Z0)
+#define STORE1 VMOVUPS Z0, (CX)
 
 // rowIndex is 0…15, which times rowBytes gives each row's offset.
 DATA rowIndex<>+0(SB)/8, $0x0000000100000000
@@ -237,19 +226,19 @@ GLOBL rowIndex<>(SB), RODATA|NOPTR, $64
 
 // func repackRows4Q4_0VNNI(w *byte, rowBytes, groups int, x *byte, xStride, blocks int, out *float32, outStride int, aux *int32, table *byte)
 TEXT ·repackRows4Q4_0VNNI(SB), NOSPLIT, $0-80
-	REPACK16_ROWS4(Q4_0_LEVELS16)
+	REPACK16(Q4_0_LEVELS16, STRIDES4, ROWS4, STORE4)
 
 // func repackRows4IQ4_NLVNNI(w *byte, rowBytes, groups int, x *byte, xStride, blocks int, out *float32, outStride int, aux *int32, table *byte)
 TEXT ·repackRows4IQ4_NLVNNI(SB), NOSPLIT, $0-80
-	REPACK16_ROWS4(IQ4NL_LEVELS16)
+	REPACK16(IQ4NL_LEVELS16, STRIDES4, ROWS4, STORE4)
 
 // func repackRows1Q4_0VNNI(w *byte, rowBytes, groups int, x *byte, xStride, blocks int, out *float32, outStride int, aux *int32, table *byte)
 TEXT ·repackRows1Q4_0VNNI(SB), NOSPLIT, $0-80
-	REPACK16_ROW1(Q4_0_LEVELS16)
+	REPACK16(Q4_0_LEVELS16, NO_STRIDES, ROW1, STORE1)
 
 // func repackRows1IQ4_NLVNNI(w *byte, rowBytes, groups int, x *byte, xStride, blocks int, out *float32, outStride int, aux *int32, table *byte)
 TEXT ·repackRows1IQ4_NLVNNI(SB), NOSPLIT, $0-80
-	REPACK16_ROW1(IQ4NL_LEVELS16)
+	REPACK16(IQ4NL_LEVELS16, NO_STRIDES, ROW1, STORE1)
 
 // func repackAuxVNNI(x *byte, xStride, xRows, blocks int, aux *int32, shift int)
 //
