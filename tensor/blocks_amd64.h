@@ -1,9 +1,8 @@
-// The levels of the 32-value block formats whose products with Q8_0
-// activations sum in the lanes8 scheme (Q8_0, Q5_0, IQ4_NL), as the
-// kernels of legacy_amd64.s and q8_0_tile_amd64.s load them: each
-// X_LEVELS(R, Y, X, YT, XT) sets Y (low half X) to the 32 levels of the
-// block at (R), signed bytes in value order, using YT (low half XT) as
-// scratch.
+// Shared by the kernels of the 32-value block formats (legacy_amd64.s,
+// q8_0_tile_amd64.s, repack_vnni_amd64.s): the levels of Q8_0, Q5_0 and
+// IQ4_NL blocks, each X_LEVELS(R, Y, X, YT, XT) setting Y (low half X) to
+// the 32 levels of the block at (R), signed bytes in value order, using YT
+// (low half XT) as scratch; and the sum of a Q8_0 block's quants.
 
 // Constants, 32 bytes each so that a YMM register can load one. (Names
 // with <> are private to each file that includes them.)
@@ -70,3 +69,17 @@ GLOBL iq4nlTable<>(SB), RODATA|NOPTR, $32
 	NIBBLES(2(R), X, Y, XT); \
 	VMOVDQU iq4nlTable<>(SB), YT; \
 	VPSHUFB Y, YT, Y
+
+// QUANT_SUM sets AX to Σx of the 32 quants of the Q8_0 block at ADDR, with
+// 0x80 in every byte of Y11 and zero in Y10: the quants plus 128 as
+// unsigned bytes, summed by VPSADBW, less 32·128. It uses Y1 and X2.
+#define QUANT_SUM(ADDR) \
+	VMOVDQU      2(ADDR), Y1; \
+	VPXOR        Y11, Y1, Y1; \
+	VPSADBW      Y10, Y1, Y1; \
+	VEXTRACTI128 $1, Y1, X2; \
+	VPADDQ       X2, X1, X1; \
+	VPSHUFD      $0x4e, X1, X2; \
+	VPADDQ       X2, X1, X1; \
+	VMOVD        X1, AX; \
+	SUBL         $4096, AX

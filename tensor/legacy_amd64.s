@@ -442,15 +442,7 @@ TEXT ·repackSumsQ4_0AVX2(SB), NOSPLIT, $0-32
 	JZ    rq4sumsDone
 
 rq4sumsLoop:
-	VMOVDQU      2(DI), Y1
-	VPXOR        Y11, Y1, Y1
-	VPSADBW      Y10, Y1, Y1
-	VEXTRACTI128 $1, Y1, X2
-	VPADDQ       X2, X1, X1
-	VPSHUFD      $0x4e, X1, X2
-	VPADDQ       X2, X1, X1
-	VMOVD        X1, AX
-	SUBL         $4096, AX
+	QUANT_SUM(DI)
 	SHLL         $3, AX
 	MOVL         AX, (DX)
 	ADDQ $34, DI

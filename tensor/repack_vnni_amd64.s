@@ -1,4 +1,5 @@
 #include "textflag.h"
+#include "blocks_amd64.h"
 
 // The AVX-512 VNNI kernels of the Q4_0 and IQ4_NL matrices the reference
 // repacks (repack_vnni_amd64.go): sixteen weight rows at a time, one in
@@ -264,15 +265,7 @@ auxRow:
 	JZ    auxRowDone
 
 auxBlock:
-	VMOVDQU      2(DI), Y1
-	VPXOR        Y11, Y1, Y1
-	VPSADBW      Y10, Y1, Y1
-	VEXTRACTI128 $1, Y1, X2
-	VPADDQ       X2, X1, X1
-	VPSHUFD      $0x4e, X1, X2
-	VPADDQ       X2, X1, X1
-	VMOVD        X1, AX
-	SUBL         $4096, AX
+	QUANT_SUM(DI)
 	NEGL         AX
 	SHLL         CX, AX
 	MOVL         AX, (DX)
