@@ -129,8 +129,8 @@ type tileFormat struct {
 	blockBytes int
 	// levels sets v to the 32 levels of the block wb, in value order.
 	levels func(wb []byte, v *[legacyBlock]int8)
-	// batch says that the products sum so only in batches (the Ops'
-	// BatchDot, as for IQ4_NL), not in VecDot.
+	// batch marks a format whose products sum in the lanes8 scheme only
+	// in batches (its Ops' BatchDot, as IQ4_NL's), not in VecDot.
 	batch bool
 }
 
