@@ -142,10 +142,10 @@
 	MOVQ x+24(FP), DI; \
 	MOVQ aux+64(FP), DX; \
 	MOVQ blocks+40(FP), CX; \
-	VXORPS Z0, Z0, Z0; \
-	VXORPS Z1, Z1, Z1; \
-	VXORPS Z2, Z2, Z2; \
-	VXORPS Z3, Z3, Z3
+	VPXORD Z0, Z0, Z0; \
+	VPXORD Z1, Z1, Z1; \
+	VPXORD Z2, Z2, Z2; \
+	VPXORD Z3, Z3, Z3
 
 // NEXT_BLOCK16 moves every pointer on to the next block.
 #define NEXT_BLOCK16 \
