@@ -210,10 +210,20 @@ func (j *attentionJob) run(worker, lo, hi int) {
 				}
 			}
 		}
-		for j := seen; j < cells; j++ {
+		// The cells past seen are masked: their probabilities are zero. A
+		// batch's softmax and product with the values stop at the end of
+		// the 16 values that hold the last cell seen, which leaves every
+		// lane of their sums as the reference's longer ones leave it (they
+		// only add zeros). Generation's product sums in rounds of 64 and
+		// needs them all.
+		live := cells
+		if j.batchKQV {
+			live = min(cells, (seen+15)/16*16)
+		}
+		for j := seen; j < live; j++ {
 			scores[j] = float32(math.Inf(-1))
 		}
-		softmax(scores)
+		softmax(scores[:live])
 		o := out[(t*heads+h)*headDim : (t*heads+h+1)*headDim]
 		if c.vType == tensor.Q8_0 {
 			clear(o)
@@ -227,10 +237,10 @@ func (j *attentionJob) run(worker, lo, hi int) {
 		}
 		// Cells past seen hold later tokens of the batch or stale
 		// values; their probabilities are zero, so they add nothing.
-		toF16(probs, scores)
+		toF16(probs[:live], scores[:live])
 		if j.batchKQV {
-			tensor.DecodeF16(scores, probs)
-			tensor.DotF16BatchRows(c.v16[layer][kvOff*c.stride:], c.stride, scores, 1, o)
+			tensor.DecodeF16(scores[:live], probs[:live])
+			tensor.DotF16BatchRows(c.v16[layer][kvOff*c.stride:], c.stride, scores[:live], 1, o)
 			continue
 		}
 		for d := range o {
