@@ -9,7 +9,7 @@
 // Each block of the sixteen rows loads as four registers, A with rows 0, 4,
 // 8 and 12 in its 128-bit lanes, B with rows 1, 5, 9, 13, C and D the
 // same from rows 2 and 3; a 4×4 transpose of dwords within the lanes then
-// leaves T_k with dword k of row r in lane r: the 8 bytes 4k…4k+3 of
+// leaves T_k with dword k of row r in lane r: the 4 bytes 4k…4k+3 of
 // every row, whose low nibbles are values 4k…4k+3 and high nibbles values
 // 16+4k…19+4k. VPDPBUSD multiplies these levels as unsigned bytes by the
 // activation's four quants of the same values, broadcast to every lane, and
@@ -22,8 +22,9 @@
 // Registers: Z0-Z3 the accumulators of up to four activation rows, Z4-Z7
 // the low nibbles of T_0…T_3 and Z8-Z11 the high ones, Z12 the rows' weight
 // scales, Z13 the integer lanes, Z14 the nibble mask, Z15 the offsets of
-// the sixteen rows for the gather of the scales, Z16-Z23 the loads and the
-// transpose, Z24 IQ4_NL's table (offset), Z25 and Z26 scratch. R11-R14
+// the sixteen rows for the gather of the scales (an index register below
+// Z16: the emulator of tools/avx512emu takes no other), Z16-Z23 the loads
+// and the transpose, Z24 IQ4_NL's table (offset), Z25 and Z26 scratch. R11-R14
 // point at the current block of rows 0, 4, 8 and 12, R8 is rowBytes and
 // R10 3·rowBytes, DI the block of activation row 0, BX xStride and AX
 // 3·xStride, DX the block's aux entries.
