@@ -52,8 +52,8 @@ func (k *repackVNNI) dotRows(n int, w []byte, rowBytes, rows int, x []byte, xStr
 	_ = x[(xRows-1)*xStride+blocks*q8_0Bytes-1]
 	_ = out[(xRows-1)*outStride+16*groups-1]
 	var aux [8 * repackRowsBlocks]int32
-	i := 0
-	for ; i < xRows; i += 4 {
+	// Every kernel takes the IQ4_NL table; Q4_0's load it and leave it.
+	for i := 0; i < xRows; i += 4 {
 		r := min(4, xRows-i)
 		repackAuxVNNI(&x[i*xStride], xStride, r, blocks, &aux[0], k.shift)
 		if r == 4 {
