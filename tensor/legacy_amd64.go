@@ -163,32 +163,27 @@ func repackRowsQ4_0AVX2(w *byte, rowBytes, groups int, x *byte, blocks int, out 
 //go:noescape
 func repackRows2Q4_0AVX2(w *byte, rowBytes, groups int, x *byte, xStride, blocks int, out *float32, outStride int, sums *int32)
 
-// repackRowsBlocks is the most blocks the kernels of repackDotRowsQ4_0
-// take: 8·Σx of each block of two activation rows goes in an array on the
-// stack.
-const repackRowsBlocks = 1024
-
 // repackDotRowsQ4_0 is Ops.RepackDotRows: in AVX-512 VNNI sixteen weight
 // rows at a time (repackVNNI), then in AVX2 eight weight rows and
 // two activation rows at a time, then eight weight rows and the activation
 // row left, each weight row's sum in a lane as the reference's repacked
 // layout has it; the weight rows left one at a time.
-func repackDotRowsQ4_0(n int, w []byte, rowBytes, rows int, x []byte, xStride, xRows int, out []float32, outStride int) {
-	if done := q4_0VNNI.dotRows(n, w, rowBytes, rows, x, xStride, xRows, out, outStride); done > 0 {
+func repackDotRowsQ4_0(n int, w []byte, rowBytes, rows int, x []byte, xStride, xRows int, out []float32, outStride int, scratch []int32) {
+	if done := q4_0VNNI.dotRows(n, w, rowBytes, rows, x, xStride, xRows, out, outStride, scratch); done > 0 {
 		if done == rows {
 			return
 		}
 		w, out, rows = w[done*rowBytes:], out[done:], rows-done
 	}
 	blocks, groups := n/legacyBlock, rows/8
-	if !useAVX2 || blocks == 0 || blocks > repackRowsBlocks {
+	if !useAVX2 || blocks == 0 {
 		groups = 0
 	}
 	if groups > 0 && xRows > 0 {
 		_ = w[(8*groups-1)*rowBytes+blocks*q4_0Bytes-1]
 		_ = x[(xRows-1)*xStride+blocks*q8_0Bytes-1]
 		_ = out[(xRows-1)*outStride+8*groups-1]
-		var sums [2 * repackRowsBlocks]int32
+		sums := scratch[:2*blocks] // 8·Σx of two activation rows, block by block
 		i := 0
 		for ; i+2 <= xRows; i += 2 {
 			repackSumsQ4_0AVX2(&x[i*xStride], blocks, &sums[0], 8)
@@ -218,8 +213,8 @@ func repackRowsIQ4_NLAVX2(w *byte, rowBytes, groups int, x *byte, blocks int, ou
 // levels, which fails for an activation quant of -128 (never made by
 // the activations' quantizer): for such a row it reports so, and the row
 // is computed in Go.
-func repackDotRowsIQ4_NL(n int, w []byte, rowBytes, rows int, x []byte, xStride, xRows int, out []float32, outStride int) {
-	if done := iq4nlVNNI.dotRows(n, w, rowBytes, rows, x, xStride, xRows, out, outStride); done > 0 {
+func repackDotRowsIQ4_NL(n int, w []byte, rowBytes, rows int, x []byte, xStride, xRows int, out []float32, outStride int, scratch []int32) {
+	if done := iq4nlVNNI.dotRows(n, w, rowBytes, rows, x, xStride, xRows, out, outStride, scratch); done > 0 {
 		if done == rows {
 			return
 		}

@@ -512,7 +512,7 @@ func testRepackDotRows(t *testing.T, r *rand.Rand, typ Type, dot func(n int, w, 
 			for i := range out {
 				out[i] = -7
 			}
-			o.RepackDotRows(n, w, rowBytes, rows, x, xStride, xRows, out, outStride)
+			o.RepackDotRows(n, w, rowBytes, rows, x, xStride, xRows, out, outStride, make([]int32, RepackScratch(n)))
 			for k, v := range out {
 				i, row := k/outStride, k%outStride
 				switch {
@@ -542,11 +542,12 @@ func BenchmarkRepackDotRows(b *testing.B) {
 	x := randomLegacyBlocks(r, 2*n, q8_0Bytes, 2)
 	xStride := len(x) / 2
 	out := make([]float32, 2*rows)
+	scratch := make([]int32, RepackScratch(n))
 	for _, xRows := range []int{1, 2} {
 		b.Run(fmt.Sprintf("rows8x%d", xRows), func(b *testing.B) {
 			b.SetBytes(int64(xRows * len(w)))
 			for b.Loop() {
-				repackDotRowsQ4_0(n, w, rowBytes, rows, x, xStride, xRows, out, rows)
+				repackDotRowsQ4_0(n, w, rowBytes, rows, x, xStride, xRows, out, rows, scratch)
 			}
 		})
 	}

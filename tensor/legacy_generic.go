@@ -30,11 +30,11 @@ func rowsQ8_0(w []byte, rowBytes, rows int, s *q8Split, out []float32) {
 	rowsQ8_0Generic(w, rowBytes, rows, s, out)
 }
 
-func repackDotRowsQ4_0(n int, w []byte, rowBytes, rows int, x []byte, xStride, xRows int, out []float32, outStride int) {
+func repackDotRowsQ4_0(n int, w []byte, rowBytes, rows int, x []byte, xStride, xRows int, out []float32, outStride int, _ []int32) {
 	repackDotEachRow(repackDotQ4_0Generic, n, w, rowBytes, rows, x, xStride, xRows, out, outStride)
 }
 
-func repackDotRowsIQ4_NL(n int, w []byte, rowBytes, rows int, x []byte, xStride, xRows int, out []float32, outStride int) {
+func repackDotRowsIQ4_NL(n int, w []byte, rowBytes, rows int, x []byte, xStride, xRows int, out []float32, outStride int, _ []int32) {
 	repackDotEachRow(repackDotIQ4_NLGeneric, n, w, rowBytes, rows, x, xStride, xRows, out, outStride)
 }
 

@@ -50,6 +50,8 @@ type Activations struct {
 	cols  int
 	conv  map[Type][]byte
 	valid map[Type]bool
+	// repackScratch is the workers' scratch for RepackDotRows.
+	repackScratch []int32
 	// split is the batch as the Q8_0 tile kernel reads it, when splitValid.
 	split      q8Split
 	splitValid bool
@@ -179,6 +181,12 @@ func (m *Matrix) MulInto(p *Pool, out []float32, a *Activations) {
 	chunk := max(4, activationCache/xRow/4*4)
 	a.job = mulJob{m: m, out: out, xq: xq, xRow: xRow, n: n, chunk: chunk}
 	m.setKernels(n, &a.job)
+	if a.job.repackRows != nil {
+		if n := p.Threads() * RepackScratch(m.Cols); cap(a.repackScratch) < n {
+			a.repackScratch = make([]int32, n)
+		}
+		a.job.scratch = a.repackScratch
+	}
 	if a.job.dotWide2x3 != nil {
 		a.job.wide = a.wideF16(p, xq)
 		a.job.chunk = max(3, activationCache/(4*m.Cols)/3*3) // float32 rows, whole tiles
@@ -225,8 +233,10 @@ type mulJob struct {
 	dotWide2x3 func(n int, w []byte, wStride int, x []float32, xStride int, out []float32, outStride int)
 	dotWide4x6 func(n int, w []byte, wStride int, x []float32, xStride int, out []float32, outStride int)
 	wide       []float32 // the activations for dotWide2x3 and dotWide4x6
-	// repackRows, where set, serves every activation row (RepackDotRows).
-	repackRows func(n int, w []byte, rowBytes, rows int, x []byte, xStride, xRows int, out []float32, outStride int)
+	// repackRows, where set, serves every activation row (RepackDotRows),
+	// with RepackScratch int32s of scratch for each worker.
+	repackRows func(n int, w []byte, rowBytes, rows int, x []byte, xStride, xRows int, out []float32, outStride int, scratch []int32)
+	scratch    []int32
 	tileFormat *tileFormat // the weights' format for the tile kernels, if they are used
 	split      *q8Split    // the activations for the tile kernels
 }
@@ -236,7 +246,7 @@ type mulJob struct {
 // for VNNI) or dotRows; otherwise four weight rows at a time where
 // dotWide4x6 is, two where the tile kernel, dot2x4 or dotWide2x3 is, and
 // the rest one at a time.
-func (j *mulJob) rows(_, lo, hi int) {
+func (j *mulJob) rows(worker, lo, hi int) {
 	if j.n == 1 && j.split != nil {
 		m := j.m
 		rowsQ8_0(m.Data[lo*m.rowBytes:hi*m.rowBytes], m.rowBytes, hi-lo, j.split, j.out[lo:hi])
@@ -244,7 +254,9 @@ func (j *mulJob) rows(_, lo, hi int) {
 	}
 	if j.repackRows != nil {
 		m := j.m
-		j.repackRows(m.Cols, m.Data[lo*m.rowBytes:hi*m.rowBytes], m.rowBytes, hi-lo, j.xq, j.xRow, j.n, j.out[lo:], m.Rows)
+		per := RepackScratch(m.Cols)
+		j.repackRows(m.Cols, m.Data[lo*m.rowBytes:hi*m.rowBytes], m.rowBytes, hi-lo, j.xq, j.xRow, j.n, j.out[lo:], m.Rows,
+			j.scratch[worker*per:(worker+1)*per])
 		return
 	}
 	if j.n == 1 && j.dotRows != nil {

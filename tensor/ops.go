@@ -70,8 +70,9 @@ type Ops struct {
 	// activation row i, xStride bytes apart from the start of x, for r <
 	// rows and i < xRows. The reference's repack kernels keep each weight
 	// row's sum in a lane of its own, and so does this, whatever the
-	// number of activation rows.
-	RepackDotRows func(n int, w []byte, rowBytes, rows int, x []byte, xStride, xRows int, out []float32, outStride int)
+	// number of activation rows. scratch holds RepackScratch(n) int32s for
+	// it to use.
+	RepackDotRows func(n int, w []byte, rowBytes, rows int, x []byte, xStride, xRows int, out []float32, outStride int, scratch []int32)
 	// tile, where set, is the format in which the tile kernels
 	// (q8_0_tile.go) take these weights in batches.
 	tile *tileFormat
@@ -142,3 +143,8 @@ func Quantize(t Type, src []float32, dst []byte) error {
 	o.Quantize(src, dst)
 	return nil
 }
+
+// RepackScratch is how many int32s of scratch Ops.RepackDotRows takes for
+// rows of n values: the sums of each block's activation quants, and the
+// activations' scales, for up to four activation rows at a time.
+func RepackScratch(n int) int { return 8 * (n / legacyBlock) }

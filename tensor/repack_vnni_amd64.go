@@ -41,17 +41,17 @@ var (
 
 // dotRows computes what RepackDotRows does for the first 16·(rows/16)
 // weight rows, in AVX-512 VNNI, four activation rows at a time and then
-// one, and returns how many weight rows it did: none without AVX-512 or
-// for rows of more than repackRowsBlocks blocks.
-func (k *repackVNNI) dotRows(n int, w []byte, rowBytes, rows int, x []byte, xStride, xRows int, out []float32, outStride int) int {
+// one, and returns how many weight rows it did: none without AVX-512.
+// scratch holds RepackScratch(n) int32s.
+func (k *repackVNNI) dotRows(n int, w []byte, rowBytes, rows int, x []byte, xStride, xRows int, out []float32, outStride int, scratch []int32) int {
 	blocks, groups := n/legacyBlock, rows/16
-	if !useAVX512 || blocks == 0 || blocks > repackRowsBlocks || groups == 0 || xRows == 0 {
+	if !useAVX512 || blocks == 0 || groups == 0 || xRows == 0 {
 		return 0
 	}
 	_ = w[(16*groups-1)*rowBytes+blocks*q4_0Bytes-1]
 	_ = x[(xRows-1)*xStride+blocks*q8_0Bytes-1]
 	_ = out[(xRows-1)*outStride+16*groups-1]
-	var aux [8 * repackRowsBlocks]int32
+	aux := scratch[:8*blocks]
 	// Every kernel takes the IQ4_NL table; Q4_0's load it and leave it.
 	for i := 0; i < xRows; i += 4 {
 		r := min(4, xRows-i)
