@@ -10,6 +10,9 @@ func init() {
 		Quantize:   quantizeBF16,
 		VecDot:     vecDotBF16,
 		BatchDot:   batchDotBF16,
+		// As F16's: the reference's tinyBLAS takes BF16 too.
+		BatchDotWide2x3: bf16Wide.dot2x3,
+		BatchDotWide4x6: bf16Wide.dot4x6,
 	})
 }
 

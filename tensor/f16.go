@@ -13,8 +13,8 @@ func init() {
 		Quantize:        quantizeF16,
 		VecDot:          vecDotF16,
 		BatchDot:        batchDotF16,
-		BatchDotWide2x3: batchDotWide2x3F16,
-		BatchDotWide4x6: batchDotWide4x6F16,
+		BatchDotWide2x3: f16Wide.dot2x3,
+		BatchDotWide4x6: f16Wide.dot4x6,
 	})
 }
 
@@ -161,34 +161,3 @@ func dotF16BatchGeneric(x, y []uint16) float32 {
 // single-row dot product (VecDot, DotF16) for every row.
 func TinyBLASFits(rows, cols int) bool { return rows%4 == 0 && cols%16 == 0 }
 
-// wide4x6By2x3 is Ops.BatchDotWide4x6 made of four calls of wide2x3, an
-// Ops.BatchDotWide2x3.
-func wide4x6By2x3(wide2x3 func(n int, w []byte, wStride int, x []float32, xStride int, out []float32, outStride int),
-	n int, w []byte, wStride int, x []float32, xStride int, out []float32, outStride int) {
-	for i := 0; i < 4; i += 2 {
-		for j := 0; j < 6; j += 3 {
-			wide2x3(n, w[i*wStride:], wStride, x[j*xStride:], xStride, out[j*outStride+i:], outStride)
-		}
-	}
-}
-
-// batchDotWide2x3F16Generic is Ops.BatchDotWide2x3 of F16: DotF16Batch
-// of each of two weight rows, wStride bytes apart, and each of three
-// activation rows, xStride floats apart, that hold the F16 activations
-// widened to float32.
-func batchDotWide2x3F16Generic(n int, w []byte, wStride int, x []float32, xStride int, out []float32, outStride int) {
-	n16 := n / 16 * 16
-	var ws [16]float32
-	for i := range 2 {
-		wh := halves(w[i*wStride:], n16)
-		for j := range 3 {
-			xj := x[j*xStride:][:n16]
-			var acc tileAcc
-			for k := 0; k < n16; k += 16 {
-				decodeF16Generic(ws[:], wh[k:k+16])
-				acc.add(ws[:], xj[k:k+16])
-			}
-			out[j*outStride+i] = acc.sum()
-		}
-	}
-}

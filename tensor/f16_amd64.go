@@ -18,15 +18,6 @@ func dotF16BatchRowsAVX2(x *uint16, stride int, y *float32, n, rows int, scale f
 func dotF16BatchRowsAVX512(x *uint16, stride int, y *float32, n, rows int, scale float32, out *float32)
 
 //go:noescape
-func dot2x3F16WideAVX2(w *uint16, wStride int, x *float32, xStride, n int, out *float32, outStride int)
-
-//go:noescape
-func dot2x3F16WideAVX512(w *uint16, wStride int, x *float32, xStride, n int, out *float32, outStride int)
-
-//go:noescape
-func dot4x6F16WideAVX512(w *uint16, wStride int, x *float32, xStride, n int, out *float32, outStride int)
-
-//go:noescape
 func encodeF16AVX2(dst *uint16, src *float32, n int)
 
 //go:noescape
@@ -78,32 +69,4 @@ func decodeF16(dst []float32, src []uint16) {
 	if decodeF16AVX2(unsafe.SliceData(dst), unsafe.SliceData(src[:len(dst)]), len(dst)) {
 		decodeF16Generic(dst, src)
 	}
-}
-
-func batchDotWide2x3F16(n int, w []byte, wStride int, x []float32, xStride int, out []float32, outStride int) {
-	n16 := n / 16 * 16
-	if !useAVX2 || n16 == 0 {
-		batchDotWide2x3F16Generic(n, w, wStride, x, xStride, out, outStride)
-		return
-	}
-	_ = w[wStride+2*n16-1] // both weight rows lie inside w
-	_ = x[2*xStride+n16-1]
-	_ = out[2*outStride+1]
-	kernel := dot2x3F16WideAVX2
-	if useAVX512 {
-		kernel = dot2x3F16WideAVX512
-	}
-	kernel(&halves(w, n16)[0], wStride, &x[0], 4*xStride, n16, &out[0], outStride)
-}
-
-func batchDotWide4x6F16(n int, w []byte, wStride int, x []float32, xStride int, out []float32, outStride int) {
-	n16 := n / 16 * 16
-	if !useAVX512 || n16 == 0 {
-		wide4x6By2x3(batchDotWide2x3F16, n, w, wStride, x, xStride, out, outStride)
-		return
-	}
-	_ = w[3*wStride+2*n16-1] // the four weight rows lie inside w
-	_ = x[5*xStride+n16-1]
-	_ = out[5*outStride+3]
-	dot4x6F16WideAVX512(&halves(w, n16)[0], wStride, &x[0], 4*xStride, n16, &out[0], outStride)
 }

@@ -12,11 +12,3 @@ func dotF16BatchRows(x []uint16, stride int, y []float32, scale float32, out []f
 }
 func encodeF16(dst []uint16, src []float32) { encodeF16Generic(dst, src) }
 func decodeF16(dst []float32, src []uint16) { decodeF16Generic(dst, src) }
-
-func batchDotWide2x3F16(n int, w []byte, wStride int, x []float32, xStride int, out []float32, outStride int) {
-	batchDotWide2x3F16Generic(n, w, wStride, x, xStride, out, outStride)
-}
-
-func batchDotWide4x6F16(n int, w []byte, wStride int, x []float32, xStride int, out []float32, outStride int) {
-	wide4x6By2x3(batchDotWide2x3F16Generic, n, w, wStride, x, xStride, out, outStride)
-}

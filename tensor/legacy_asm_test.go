@@ -345,17 +345,19 @@ func TestLegacyDot4MatchGo(t *testing.T) {
 }
 
 // TestBatchMulIntoMatchesBatchDot multiplies an IQ4_NL matrix of a row
-// count the reference does not repack, and an F16 matrix, which the
+// count the reference does not repack, and F16 and BF16 matrices, which the
 // reference's tinyBLAS takes for batches, by batches of 2 to 19
-// (IQ4_NL) or 15 (F16) rows, which MulInto hands to the tile kernel
+// (IQ4_NL) or 15 (F16, BF16) rows, which MulInto hands to the tile kernel
 // (IQ4_NL, from five or eight rows), BatchDotBatch (groups of four),
 // BatchDotWide4x6 or BatchDotWide2x3 (four weight rows by six activation
-// rows, two by three), and the rest to BatchDot, and checks every output against BatchDot bit for bit.
+// rows, two by three), and the rest to BatchDot, and checks every output
+// against BatchDot bit for bit.
 func TestBatchMulIntoMatchesBatchDot(t *testing.T) {
 	checkMulInto(t, rand.New(rand.NewPCG(51, 52)), IQ4_NL, 12, 320, 2, 19, batchDotIQ4_NLGeneric)
-	// F16 batches go six activation rows at a time to BatchDotWide4x6 with
-	// AVX-512, three to BatchDotWide2x3 otherwise.
+	// F16 and BF16 batches go six activation rows at a time to
+	// BatchDotWide4x6 with AVX-512, three to BatchDotWide2x3 otherwise.
 	checkMulInto(t, rand.New(rand.NewPCG(55, 56)), F16, 12, 320, 2, 15, batchDotF16)
+	checkMulInto(t, rand.New(rand.NewPCG(57, 58)), BF16, 12, 320, 2, 15, batchDotBF16Generic)
 }
 
 // TestRepackMulIntoMatchesRepackDot multiplies Q4_0 and IQ4_NL matrices the

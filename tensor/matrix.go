@@ -55,9 +55,11 @@ type Activations struct {
 	// split is the batch as the Q8_0 tile kernel reads it, when splitValid.
 	split      q8Split
 	splitValid bool
-	// wide is the batch's F16 conversion widened to float32, for
-	// BatchDotWide2x3, when wideValid; widening and widenRun do it.
+	// wide is the batch's conversion to wideType (F16 or BF16) widened
+	// back to float32, for the wide kernels, when wideValid; widening and
+	// widenRun do it.
 	wide      []float32
+	wideType  Type
 	wideValid bool
 	widening  widening
 	widenRun  func(worker, lo, hi int)
@@ -107,37 +109,39 @@ func (a *Activations) as(p *Pool, t Type, ops *Ops) []byte {
 	return buf
 }
 
-// wideF16 returns the batch's F16 conversion xq widened to float32, made
-// once per batch, the rows split across p.
-func (a *Activations) wideF16(p *Pool, xq []byte) []float32 {
+// widened returns the batch's conversion xq to type t, whose Ops are ops,
+// widened back to float32, made once per batch, the rows split across p.
+func (a *Activations) widened(p *Pool, t Type, ops *Ops, xq []byte) []float32 {
 	n := a.n * a.cols
-	if a.wideValid {
+	if a.wideValid && a.wideType == t {
 		return a.wide[:n]
 	}
 	if cap(a.wide) < n {
 		a.wide = make([]float32, n)
 	}
 	a.wide = a.wide[:n]
-	a.widening = widening{src: halves(xq, n), dst: a.wide, cols: a.cols}
+	a.widening = widening{to: ops.ToFloat, src: xq, dst: a.wide, cols: a.cols}
 	if a.widenRun == nil {
 		a.widenRun = a.widening.rows
 	}
 	p.For(a.n, 1, a.widenRun)
 	a.widening = widening{}
-	a.wideValid = true
+	a.wideType, a.wideValid = t, true
 	return a.wide
 }
 
-// widening is the widening of a batch's F16 conversion, in progress.
+// widening is the widening of a batch's conversion, in progress: rows of
+// cols 16-bit values in src to float32 in dst, by to.
 type widening struct {
-	src  []uint16
+	to   func(src []byte, dst []float32)
+	src  []byte
 	dst  []float32
 	cols int
 }
 
 // rows widens rows lo…hi-1.
 func (w *widening) rows(_, lo, hi int) {
-	decodeF16(w.dst[lo*w.cols:hi*w.cols], w.src[lo*w.cols:hi*w.cols])
+	w.to(w.src[2*lo*w.cols:2*hi*w.cols], w.dst[lo*w.cols:hi*w.cols])
 }
 
 // conversion is the conversion of a batch to a weight's dot type, in
@@ -188,7 +192,7 @@ func (m *Matrix) MulInto(p *Pool, out []float32, a *Activations) {
 		a.job.scratch = a.repackScratch
 	}
 	if a.job.dotWide2x3 != nil {
-		a.job.wide = a.wideF16(p, xq)
+		a.job.wide = a.widened(p, vt, vops, xq)
 		a.job.chunk = max(3, activationCache/(4*m.Cols)/3*3) // float32 rows, whole tiles
 		if o := m.ops; o.BatchDotWide4x6 != nil && useAVX512 {
 			a.job.dotWide4x6 = o.BatchDotWide4x6
