@@ -160,4 +160,3 @@ func dotF16BatchGeneric(x, y []uint16) float32 {
 // its tinyBLAS kernel (BatchDot, DotF16Batch); otherwise it uses its
 // single-row dot product (VecDot, DotF16) for every row.
 func TinyBLASFits(rows, cols int) bool { return rows%4 == 0 && cols%16 == 0 }
-
