@@ -19,7 +19,28 @@ func dotRowsQ6KAVX2(w *byte, rowBytes, rows int, x *byte, nb int, out *float32)
 func dotRowsQ6KAVX512(w *byte, rowBytes, rows int, x *byte, nb int, out *float32)
 
 //go:noescape
+func dotRowsQ2KAVX2(w *byte, rowBytes, rows int, x *byte, nb int, out *float32)
+
+//go:noescape
+func dotRowsQ3KAVX2(w *byte, rowBytes, rows int, x *byte, nb int, out *float32)
+
+//go:noescape
+func dotRowsIQ4XSAVX2(w *byte, rowBytes, rows int, x *byte, nb int, out *float32)
+
+//go:noescape
 func dotRowsQ8_0AVX2(w *byte, rowBytes, rows int, x *byte, nb int, out *float32) (exact bool)
+
+func vecDotRowsQ2K(n int, w []byte, rowBytes, rows int, x []byte, out []float32) {
+	kRows(dotRowsQ2KAVX2, nil, vecDotQ2KGeneric, q2KBytes, n, w, rowBytes, rows, x, out)
+}
+
+func vecDotRowsQ3K(n int, w []byte, rowBytes, rows int, x []byte, out []float32) {
+	kRows(dotRowsQ3KAVX2, nil, vecDotQ3KGeneric, q3KBytes, n, w, rowBytes, rows, x, out)
+}
+
+func vecDotRowsIQ4XS(n int, w []byte, rowBytes, rows int, x []byte, out []float32) {
+	kRows(dotRowsIQ4XSAVX2, nil, vecDotIQ4XSGeneric, iq4xsBytes, n, w, rowBytes, rows, x, out)
+}
 
 func vecDotRowsQ4K(n int, w []byte, rowBytes, rows int, x []byte, out []float32) {
 	kRows(dotRowsQ4KAVX2, dotRowsQ4KAVX512, vecDotQ4KGeneric, q4KBytes, n, w, rowBytes, rows, x, out)
@@ -38,7 +59,8 @@ type kRowsAsm func(w *byte, rowBytes, rows int, x *byte, nb int, out *float32)
 
 // kRows runs an assembly loop over rows weight rows of a K-quant with
 // blocks of size bytes, after checking that w, x and out hold them: avx512
-// where the CPU runs it, avx2 otherwise, or twin row by row without AVX2.
+// where the CPU runs it (and there is one), avx2 otherwise, or twin row by
+// row without AVX2.
 func kRows(avx2, avx512 kRowsAsm, twin func(n int, w, x []byte) float32,
 	size, n int, w []byte, rowBytes, rows int, x []byte, out []float32) {
 	nb := n / qkK
@@ -50,7 +72,7 @@ func kRows(avx2, avx512 kRowsAsm, twin func(n int, w, x []byte) float32,
 	_ = x[nb*q8KBytes-1]
 	_ = out[rows-1]
 	asm := avx2
-	if useAVX512 {
+	if useAVX512 && avx512 != nil {
 		asm = avx512
 	}
 	asm(&w[0], rowBytes, rows, &x[0], nb, &out[0])

@@ -151,3 +151,27 @@ TEXT ·groupsQ6KAVX512(SB), NOSPLIT, $72-56
 // func groups8Q6KAVX512(w, x *byte, stride, nb int, out *float32, outStride, groups int)
 TEXT ·groups8Q6KAVX512(SB), NOSPLIT, $72-56
 	DOT_GROUPS(·dot8Q6KAVX512, 8)
+
+// func dotRowsQ2KAVX2(w *byte, rowBytes, rows int, x *byte, nb int, out *float32)
+TEXT ·dotRowsQ2KAVX2(SB), NOSPLIT, $56-48
+	DOT_ROWS(·dotQ2KAVX2, NOTHING)
+
+// func groupsQ2KAVX2(w, x *byte, stride, nb int, out *float32, outStride, groups int)
+TEXT ·groupsQ2KAVX2(SB), NOSPLIT, $72-56
+	DOT_GROUPS(·dot4Q2KAVX2, 4)
+
+// func dotRowsQ3KAVX2(w *byte, rowBytes, rows int, x *byte, nb int, out *float32)
+TEXT ·dotRowsQ3KAVX2(SB), NOSPLIT, $56-48
+	DOT_ROWS(·dotQ3KAVX2, NOTHING)
+
+// func groupsQ3KAVX2(w, x *byte, stride, nb int, out *float32, outStride, groups int)
+TEXT ·groupsQ3KAVX2(SB), NOSPLIT, $72-56
+	DOT_GROUPS(·dot4Q3KAVX2, 4)
+
+// func dotRowsIQ4XSAVX2(w *byte, rowBytes, rows int, x *byte, nb int, out *float32)
+TEXT ·dotRowsIQ4XSAVX2(SB), NOSPLIT, $56-48
+	DOT_ROWS(·dotIQ4XSAVX2, NOTHING)
+
+// func groupsIQ4XSAVX2(w, x *byte, stride, nb int, out *float32, outStride, groups int)
+TEXT ·groupsIQ4XSAVX2(SB), NOSPLIT, $72-56
+	DOT_GROUPS(·dot4IQ4XSAVX2, 4)

@@ -18,11 +18,13 @@ const (
 
 func init() {
 	register(Ops{
-		Type:       IQ4_XS,
-		VecDotType: Q8_K,
-		ToFloat:    dequantizeIQ4XS,
-		Quantize:   quantizeIQ4XS,
-		VecDot:     vecDotIQ4XS,
+		Type:        IQ4_XS,
+		VecDotType:  Q8_K,
+		ToFloat:     dequantizeIQ4XS,
+		Quantize:    quantizeIQ4XS,
+		VecDot:      vecDotIQ4XS,
+		VecDotBatch: vecDotBatchIQ4XS,
+		VecDotRows:  vecDotRowsIQ4XS,
 	})
 }
 

@@ -36,6 +36,15 @@ func dotQ6KAVX512(w, x *byte, nb int) float32
 func dotIQ4XSAVX2(w, x *byte, nb int) float32
 
 //go:noescape
+func dot4Q2KAVX2(w, x *byte, stride, nb int, out *float32, outStride int)
+
+//go:noescape
+func dot4Q3KAVX2(w, x *byte, stride, nb int, out *float32, outStride int)
+
+//go:noescape
+func dot4IQ4XSAVX2(w, x *byte, stride, nb int, out *float32, outStride int)
+
+//go:noescape
 func dot4Q4KAVX2(w, x *byte, stride, nb int, out *float32, outStride int)
 
 //go:noescape
@@ -112,6 +121,15 @@ func kBlocks(n int, w, x []byte, size int) (pw, px *byte, nb int) {
 // each calling a four- or eight-row kernel groups times.
 
 //go:noescape
+func groupsQ2KAVX2(w, x *byte, stride, nb int, out *float32, outStride, groups int)
+
+//go:noescape
+func groupsQ3KAVX2(w, x *byte, stride, nb int, out *float32, outStride, groups int)
+
+//go:noescape
+func groupsIQ4XSAVX2(w, x *byte, stride, nb int, out *float32, outStride, groups int)
+
+//go:noescape
 func groupsQ4KAVX2(w, x *byte, stride, nb int, out *float32, outStride, groups int)
 
 //go:noescape
@@ -150,10 +168,25 @@ type kBatch struct {
 }
 
 var (
-	q4KBatch = kBatch{groupsQ4KAVX2, groupsQ4KAVX512, groups8Q4KAVX512, dotQ4KAVX2, dotQ4KAVX512, vecDotQ4KGeneric, q4KBytes}
-	q5KBatch = kBatch{groupsQ5KAVX2, groupsQ5KAVX512, nil, dotQ5KAVX2, dotQ5KAVX512, vecDotQ5KGeneric, q5KBytes}
-	q6KBatch = kBatch{groupsQ6KAVX2, groupsQ6KAVX512, groups8Q6KAVX512, dotQ6KAVX2, dotQ6KAVX512, vecDotQ6KGeneric, q6KBytes}
+	q2KBatch   = kBatch{groupsQ2KAVX2, nil, nil, dotQ2KAVX2, nil, vecDotQ2KGeneric, q2KBytes}
+	q3KBatch   = kBatch{groupsQ3KAVX2, nil, nil, dotQ3KAVX2, nil, vecDotQ3KGeneric, q3KBytes}
+	iq4xsBatch = kBatch{groupsIQ4XSAVX2, nil, nil, dotIQ4XSAVX2, nil, vecDotIQ4XSGeneric, iq4xsBytes}
+	q4KBatch   = kBatch{groupsQ4KAVX2, groupsQ4KAVX512, groups8Q4KAVX512, dotQ4KAVX2, dotQ4KAVX512, vecDotQ4KGeneric, q4KBytes}
+	q5KBatch   = kBatch{groupsQ5KAVX2, groupsQ5KAVX512, nil, dotQ5KAVX2, dotQ5KAVX512, vecDotQ5KGeneric, q5KBytes}
+	q6KBatch   = kBatch{groupsQ6KAVX2, groupsQ6KAVX512, groups8Q6KAVX512, dotQ6KAVX2, dotQ6KAVX512, vecDotQ6KGeneric, q6KBytes}
 )
+
+func vecDotBatchQ2K(n int, w, x []byte, stride, rows int, out []float32, outStride int) {
+	q2KBatch.dot(n, w, x, stride, rows, out, outStride)
+}
+
+func vecDotBatchQ3K(n int, w, x []byte, stride, rows int, out []float32, outStride int) {
+	q3KBatch.dot(n, w, x, stride, rows, out, outStride)
+}
+
+func vecDotBatchIQ4XS(n int, w, x []byte, stride, rows int, out []float32, outStride int) {
+	iq4xsBatch.dot(n, w, x, stride, rows, out, outStride)
+}
 
 func vecDotBatchQ4K(n int, w, x []byte, stride, rows int, out []float32, outStride int) {
 	q4KBatch.dot(n, w, x, stride, rows, out, outStride)
@@ -186,7 +219,7 @@ func (k *kBatch) dot(n int, w, x []byte, stride, rows int, out []float32, outStr
 	}
 	if g := (rows - i) / 4; g > 0 {
 		groups := k.avx2
-		if useAVX512 {
+		if useAVX512 && k.avx512 != nil {
 			groups = k.avx512
 		}
 		groups(&w[0], &x[i*stride], stride, nb, &out[i*outStride], outStride, g)

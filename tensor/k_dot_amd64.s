@@ -59,6 +59,20 @@ DATA q6KScaleOrder<>+0(SB)/8, $0x0e0c0a0806040200
 DATA q6KScaleOrder<>+8(SB)/8, $0x0f0d0b0907050301
 GLOBL q6KScaleOrder<>(SB), RODATA|NOPTR, $16
 
+// kBytes holds 32 bytes of 0x03 and 32 of 0x04, the masks of Q3_K's level
+// bits, then 16 of 0x20, the offset of its scales and IQ4_XS's.
+DATA kBytes<>+0(SB)/8, $0x0303030303030303
+DATA kBytes<>+8(SB)/8, $0x0303030303030303
+DATA kBytes<>+16(SB)/8, $0x0303030303030303
+DATA kBytes<>+24(SB)/8, $0x0303030303030303
+DATA kBytes<>+32(SB)/8, $0x0404040404040404
+DATA kBytes<>+40(SB)/8, $0x0404040404040404
+DATA kBytes<>+48(SB)/8, $0x0404040404040404
+DATA kBytes<>+56(SB)/8, $0x0404040404040404
+DATA kBytes<>+64(SB)/8, $0x2020202020202020
+DATA kBytes<>+72(SB)/8, $0x2020202020202020
+GLOBL kBytes<>(SB), RODATA|NOPTR, $80
+
 // minsOrder picks, for MINS_ORDER, lanes 0, 2, 8, 10, 4, 6, 12 and 14 of a
 // pair's min lanes (the rest of it is unused).
 DATA minsOrder<>+0(SB)/8, $0x0000000200000000
@@ -76,6 +90,31 @@ GLOBL minsOrder<>(SB), RODATA|NOPTR, $64
 	MOVL $(b*0x01010101), AX; \
 	VMOVD AX, X; \
 	VPBROADCASTD X, Y
+
+// K4_START sets up a four-row kernel of Q2_K, Q3_K or IQ4_XS (below): its
+// arguments in SI, DI, R11 and CX, R12 = 3·R11, and the accumulators
+// Y0-Y3 cleared.
+#define K4_START \
+	MOVQ w+0(FP), SI; \
+	MOVQ x+8(FP), DI; \
+	MOVQ stride+16(FP), R11; \
+	MOVQ nb+24(FP), CX; \
+	LEAQ (R11)(R11*2), R12; \
+	VXORPS Y0, Y0, Y0; \
+	VXORPS Y1, Y1, Y1; \
+	VXORPS Y2, Y2, Y2; \
+	VXORPS Y3, Y3, Y3
+
+// K4_END ends such a kernel: it stores the sums of the accumulators and
+// returns. (Macros that read arguments come before the first TEXT.)
+#define K4_END \
+	SUMS4; \
+	MOVQ out+32(FP), AX; \
+	MOVQ outStride+40(FP), BX; \
+	SHLQ $2, BX; \
+	STORE4; \
+	VZEROUPPER; \
+	RET
 
 // SCALES_MINS unpacks the 6-bit scales and mins of the Q4_K or Q5_K block at
 // SI (unpackScaleMinK4): scale j in byte j of R9, min j in byte j of DX. It
@@ -1418,21 +1457,63 @@ q6k8zDone:
 	VZEROUPPER
 	RET
 
-// Q3K_RUN adds run j of the Q3_K block at SI to Y8. LSH by ln moves its low
-// level bits in Y12 (qs) to bits 0-1, masked by Y15; HSH by hn moves its
-// high bits in Y13 (hmask) to bit 2, and VPANDN with Y14 turns each clear
-// bit into the 4 to subtract, as VPMADDUBSW of it and the quants.
+// Q3K_LEVELS sets L and H to the parts of run j of the Q3_K block at SI
+// (qs in Y12, hmask in Y13): LSH by ln moves the run's low level bits to
+// bits 0-1, kept in L; HSH by hn moves its high bits to bit 2, and VPANDN
+// turns each clear bit into the 4 to subtract, in H.
+#define Q3K_LEVELS(LSH, ln, HSH, hn, L, H) \
+	LSH $ln, Y12, L; \
+	VPAND kBytes<>(SB), L, L; \
+	HSH $hn, Y13, H; \
+	VPANDN kBytes<>+32(SB), H, H
+
+// Q3K_PRODUCT sets T to the pair sums of the levels L - H (Q3K_LEVELS)
+// times the quants at q8, as VPMADDUBSW of each part and the quants, using
+// U.
+#define Q3K_PRODUCT(q8, L, H, T, U) \
+	VPMADDUBSW q8, L, T; \
+	VPMADDUBSW q8, H, U; \
+	VPSUBW U, T, T
+
+// Q3K_RUN adds run j of the Q3_K block at SI to Y8, with the scales in Y5.
 #define Q3K_RUN(j, LSH, ln, HSH, hn) \
-	LSH $ln, Y12, Y9; \
-	VPAND Y15, Y9, Y9; \
-	HSH $hn, Y13, Y10; \
-	VPANDN Y14, Y10, Y10; \
-	VPMADDUBSW (4+32*j)(DI), Y9, Y9; \
-	VPMADDUBSW (4+32*j)(DI), Y10, Y10; \
-	VPSUBW Y10, Y9, Y9; \
+	Q3K_LEVELS(LSH, ln, HSH, hn, Y9, Y10); \
+	Q3K_PRODUCT((4+32*j)(DI), Y9, Y10, Y9, Y10); \
 	VPSHUFB kScaleShuffle<>+(32*j)(SB), Y5, Y10; \
 	VPMADDWD Y10, Y9, Y9; \
 	VPADDD Y9, Y8, Y8
+
+// Q3K_SCALES sets S to the sixteen scales of the Q3_K block at SI minus 32
+// (unpackQ3KScales) as words, those of the first 16 values of each run in
+// the low half and of the second 16 in the high half, using AX, BX, DX, R8,
+// XS (the low half of S) and the masks 0x0f… in M0F and 0x03… in M03:
+// the low nibbles of bytes 96-103 for scales 0-7, their high nibbles for
+// 8-15; the top bits of scale j at bit 2·(j/4) of byte 104+j%4, which DX
+// lines up as h | (h>>2)<<32.
+#define Q3K_SCALES(M0F, M03, XS, S) \
+	MOVQ 96(SI), AX; \
+	MOVL 104(SI), DX; \
+	MOVQ DX, BX; \
+	SHRQ $2, BX; \
+	SHLQ $32, BX; \
+	ORQ  BX, DX; \
+	MOVQ DX, BX; \
+	ANDQ M03, BX; \
+	SHLQ $4, BX; \
+	MOVQ AX, R8; \
+	ANDQ M0F, R8; \
+	ORQ  BX, R8; \
+	SHRQ $4, DX; \
+	ANDQ M03, DX; \
+	SHLQ $4, DX; \
+	SHRQ $4, AX; \
+	ANDQ M0F, AX; \
+	ORQ  DX, AX; \
+	VMOVQ R8, XS; \
+	VPINSRQ $1, AX, XS, XS; \
+	VPSUBB kBytes<>+64(SB), XS, XS; \
+	VPSHUFB q6KScaleOrder<>(SB), XS, XS; \
+	VPMOVSXBW XS, S
 
 // func dotQ3KAVX2(w, x *byte, nb int) float32
 TEXT ·dotQ3KAVX2(SB), NOSPLIT, $0-28
@@ -1440,41 +1521,13 @@ TEXT ·dotQ3KAVX2(SB), NOSPLIT, $0-28
 	MOVQ x+8(FP), DI
 	MOVQ nb+16(FP), CX
 	VXORPS Y0, Y0, Y0
-	BROADCAST_BYTES(0x03, X15, Y15)
-	BROADCAST_BYTES(0x04, X14, Y14)
-	BROADCAST_BYTES(0x20, X11, Y11)
 	MOVQ $0x0f0f0f0f0f0f0f0f, R11
 	MOVQ $0x0303030303030303, R12
 	TESTQ CX, CX
 	JZ    q3kDone
 
 q3kBlock:
-	// Scales (unpackQ3KScales): the low nibbles of bytes 96-103 for
-	// scales 0-7, their high nibbles for 8-15; the top bits of scale j at
-	// bit 2·(j/4) of byte 104+j%4, which DX lines up as h | (h>>2)<<32.
-	MOVQ 96(SI), AX
-	MOVL 104(SI), DX
-	MOVQ DX, BX
-	SHRQ $2, BX
-	SHLQ $32, BX
-	ORQ  BX, DX
-	MOVQ DX, BX
-	ANDQ R12, BX
-	SHLQ $4, BX
-	MOVQ AX, R8
-	ANDQ R11, R8
-	ORQ  BX, R8
-	SHRQ $4, DX
-	ANDQ R12, DX
-	SHLQ $4, DX
-	SHRQ $4, AX
-	ANDQ R11, AX
-	ORQ  DX, AX
-	VMOVQ R8, X4
-	VPINSRQ $1, AX, X4, X4
-	VPSUBB X11, X4, X4
-	VPSHUFB q6KScaleOrder<>(SB), X4, X4
-	VPMOVSXBW X4, Y5
+	Q3K_SCALES(R11, R12, X4, Y5)
 	VMOVDQU (SI), Y13
 	VPXOR Y8, Y8, Y8
 	VMOVDQU 32(SI), Y12
@@ -1573,21 +1626,32 @@ DATA iq4nlTable<>+0(SB)/8, $0xf6eaddcfbfad9881
 DATA iq4nlTable<>+8(SB)/8, $0x7159453526190d01
 GLOBL iq4nlTable<>(SB), RODATA|NOPTR, $16
 
-// IQ4XS_RUN adds run j of the IQ4_XS block at SI to Y8: the low nibbles of
-// its 16 qs bytes are values 0-15, the high nibbles 16-31, looked up in Y14.
-// VPMADDUBSW takes the quants' magnitudes as the unsigned side and the
-// levels with the quants' signs as the signed side, which is exact even for
-// a quant of -128, whose magnitude as an unsigned byte is 128.
-#define IQ4XS_RUN(j) \
+// IQ4XS_LEVELS sets Y9 to the levels of run j of the IQ4_XS block at SI:
+// the low nibbles of its 16 qs bytes are values 0-15, the high nibbles
+// 16-31, looked up in Y14 (Y15 is the nibble mask). It uses X10.
+#define IQ4XS_LEVELS(j) \
 	VMOVDQU (8+16*j)(SI), X9; \
 	VPSRLW $4, X9, X10; \
 	VINSERTI128 $1, X10, Y9, Y9; \
 	VPAND Y15, Y9, Y9; \
-	VPSHUFB Y9, Y14, Y9; \
-	VMOVDQU (4+32*j)(DI), Y10; \
-	VPSIGNB Y10, Y9, Y9; \
-	VPABSB Y10, Y10; \
-	VPMADDUBSW Y9, Y10, Y9; \
+	VPSHUFB Y9, Y14, Y9
+
+// IQ4XS_PRODUCT sets T to the pair sums of the levels L times the quants
+// at q8, loaded into Q. VPMADDUBSW takes the quants' magnitudes as the
+// unsigned side and the levels with the quants' signs as the signed side,
+// which is exact even for a quant of -128, whose magnitude as an unsigned
+// byte is 128.
+#define IQ4XS_PRODUCT(q8, Q, L, T) \
+	VMOVDQU q8, Q; \
+	VPSIGNB Q, L, T; \
+	VPABSB Q, Q; \
+	VPMADDUBSW T, Q, T
+
+// IQ4XS_RUN adds run j of the IQ4_XS block at SI to Y8, with the scales in
+// Y5.
+#define IQ4XS_RUN(j) \
+	IQ4XS_LEVELS(j); \
+	IQ4XS_PRODUCT((4+32*j)(DI), Y10, Y9, Y9); \
 	VPSHUFB kScaleShuffle<>+(32*j)(SB), Y5, Y10; \
 	VPMADDWD Y10, Y9, Y9; \
 	VPADDD Y9, Y8, Y8
@@ -1608,6 +1672,31 @@ GLOBL iq4nlTable<>(SB), RODATA|NOPTR, $16
 	ORQ  DX, R; \
 	ANDQ M3, R
 
+// iq4xsSpread holds the masks of IQ4XS_SCALES's two SPREADs.
+DATA iq4xsSpread<>+0(SB)/8, $0x0000ffff0000ffff
+DATA iq4xsSpread<>+8(SB)/8, $0x00ff00ff00ff00ff
+DATA iq4xsSpread<>+16(SB)/8, $0x0f0f0f0f0f0f0f0f
+DATA iq4xsSpread<>+24(SB)/8, $0x000000ff000000ff
+DATA iq4xsSpread<>+32(SB)/8, $0x000f000f000f000f
+DATA iq4xsSpread<>+40(SB)/8, $0x0303030303030303
+GLOBL iq4xsSpread<>(SB), RODATA|NOPTR, $48
+
+// IQ4XS_SCALES sets S to the scales of the IQ4_XS block at SI
+// (iq4xsScale) as words, in both halves: the nibbles of scales_l and the
+// 2-bit fields of scales_h spread to a byte each, minus 32. It uses AX, BX,
+// DX and XS, the low half of S.
+#define IQ4XS_SCALES(XS, S) \
+	MOVL 4(SI), AX; \
+	SPREAD(AX, 16, iq4xsSpread<>+0(SB), 8, iq4xsSpread<>+8(SB), 4, iq4xsSpread<>+16(SB)); \
+	MOVWLZX 2(SI), BX; \
+	SPREAD(BX, 24, iq4xsSpread<>+24(SB), 12, iq4xsSpread<>+32(SB), 6, iq4xsSpread<>+40(SB)); \
+	SHLQ $4, BX; \
+	ORQ  BX, AX; \
+	VMOVQ AX, XS; \
+	VPSUBB kBytes<>+64(SB), XS, XS; \
+	VPMOVSXBW XS, XS; \
+	VINSERTI128 $1, XS, S, S
+
 // func dotIQ4XSAVX2(w, x *byte, nb int) float32
 TEXT ·dotIQ4XSAVX2(SB), NOSPLIT, $0-28
 	MOVQ w+0(FP), SI
@@ -1615,31 +1704,12 @@ TEXT ·dotIQ4XSAVX2(SB), NOSPLIT, $0-28
 	MOVQ nb+16(FP), CX
 	VXORPS Y0, Y0, Y0
 	BROADCAST_BYTES(0x0f, X15, Y15)
-	BROADCAST_BYTES(0x20, X13, Y13)
 	VBROADCASTI128 iq4nlTable<>(SB), Y14
-	MOVQ $0x0000ffff0000ffff, R8
-	MOVQ $0x00ff00ff00ff00ff, R9
-	MOVQ $0x0f0f0f0f0f0f0f0f, R10
-	MOVQ $0x000000ff000000ff, R11
-	MOVQ $0x000f000f000f000f, R12
-	MOVQ $0x0303030303030303, R13
 	TESTQ CX, CX
 	JZ    iq4xsDone
 
 iq4xsBlock:
-	// Scales (iq4xsScale): the nibbles of scales_l and the 2-bit fields of
-	// scales_h spread to a byte each, minus 32, as words in both halves of
-	// Y5.
-	MOVL 4(SI), AX
-	SPREAD(AX, 16, R8, 8, R9, 4, R10)
-	MOVWLZX 2(SI), BX
-	SPREAD(BX, 24, R11, 12, R12, 6, R13)
-	SHLQ $4, BX
-	ORQ  BX, AX
-	VMOVQ AX, X5
-	VPSUBB X13, X5, X5
-	VPMOVSXBW X5, X5
-	VINSERTI128 $1, X5, Y5, Y5
+	IQ4XS_SCALES(X5, Y5)
 	VPXOR Y8, Y8, Y8
 	IQ4XS_RUN(0)
 	IQ4XS_RUN(1)
@@ -1665,3 +1735,150 @@ iq4xsDone:
 	VZEROUPPER
 	MOVSS X0, ret+24(FP)
 	RET
+
+// The four-row kernels of Q2_K, Q3_K and IQ4_XS, laid out as Q4_K's (see
+// K4_START): the rows' accumulators in Y0-Y3 and their integer lanes in
+// Y4-Y7, each row what the one-row kernel makes of it.
+
+// Q2K4_MINS adds a row's min terms to its accumulator ACC: the mins in Y13
+// times the bsums at bsums, times -dmin (X11) times the row's yd at yd.
+#define Q2K4_MINS(yd, bsums, ACC) \
+	VPMADDWD bsums, Y13, Y10; \
+	VCVTDQ2PS Y10, Y10; \
+	VMULSS yd, X11, X9; \
+	VBROADCASTSS X9, Y9; \
+	VFMADD231PS Y10, Y9, ACC
+
+// Q2K4_RUN adds run j of the Q2_K block at SI to Y4-Y7: the levels are bits
+// 2s…2s+1 of each byte of Y12 (qs), masked by Y14; the scales are in Y13.
+#define Q2K4_RUN(j, s) \
+	VPSRLW $(2*s), Y12, Y8; \
+	VPAND Y14, Y8, Y8; \
+	VPSHUFB kScaleShuffle<>+(32*j)(SB), Y13, Y9; \
+	ROWS4(Y8, Y9, (4+32*j))
+
+// func dot4Q2KAVX2(w, x *byte, stride, nb int, out *float32, outStride int)
+TEXT ·dot4Q2KAVX2(SB), NOSPLIT, $0-48
+	K4_START
+	BROADCAST_BYTES(0x0f, X15, Y15)
+	BROADCAST_BYTES(0x03, X14, Y14)
+	TESTQ CX, CX
+	JZ    q2k4Done
+
+q2k4Block:
+	// The min terms first, as in dotQ2KAVX2.
+	VMOVDQU (SI), X12
+	VPSRLW $4, X12, X13
+	VPAND X15, X13, X13
+	VPMOVZXBW X13, Y13
+	LOAD_HALF(82, 0x8000, X11)
+	Q2K4_MINS((DI), 260(DI), Y0)
+	Q2K4_MINS((DI)(R11*1), 260(DI)(R11*1), Y1)
+	Q2K4_MINS((DI)(R11*2), 260(DI)(R11*2), Y2)
+	Q2K4_MINS((DI)(R12*1), 260(DI)(R12*1), Y3)
+	VPAND X15, X12, X12
+	VPSHUFB q6KScaleOrder<>(SB), X12, X12
+	VPMOVZXBW X12, Y13
+	CLEAR_LANES4
+	VMOVDQU 16(SI), Y12
+	Q2K4_RUN(0, 0)
+	Q2K4_RUN(1, 1)
+	Q2K4_RUN(2, 2)
+	Q2K4_RUN(3, 3)
+	VMOVDQU 48(SI), Y12
+	Q2K4_RUN(4, 0)
+	Q2K4_RUN(5, 1)
+	Q2K4_RUN(6, 2)
+	Q2K4_RUN(7, 3)
+	K4_NEXT(80, 84)
+	JNZ  q2k4Block
+
+q2k4Done:
+	K4_END
+
+// Q3K4_ROW adds to LANE the lanes of the levels in Y8 and Y9 (Q3K_LEVELS)
+// times a row's quants at q8, with the scales in Y10, using Y11 and Y14.
+#define Q3K4_ROW(q8, LANE) \
+	Q3K_PRODUCT(q8, Y8, Y9, Y11, Y14); \
+	VPMADDWD Y10, Y11, Y11; \
+	VPADDD Y11, LANE, LANE
+
+// Q3K4_RUN adds run j of the Q3_K block at SI to Y4-Y7, with the scales in
+// Y15.
+#define Q3K4_RUN(j, LSH, ln, HSH, hn) \
+	Q3K_LEVELS(LSH, ln, HSH, hn, Y8, Y9); \
+	VPSHUFB kScaleShuffle<>+(32*j)(SB), Y15, Y10; \
+	Q3K4_ROW((4+32*j)(DI), Y4); \
+	Q3K4_ROW((4+32*j)(DI)(R11*1), Y5); \
+	Q3K4_ROW((4+32*j)(DI)(R11*2), Y6); \
+	Q3K4_ROW((4+32*j)(DI)(R12*1), Y7)
+
+// func dot4Q3KAVX2(w, x *byte, stride, nb int, out *float32, outStride int)
+TEXT ·dot4Q3KAVX2(SB), NOSPLIT, $0-48
+	K4_START
+	MOVQ $0x0f0f0f0f0f0f0f0f, R9
+	MOVQ $0x0303030303030303, R10
+	TESTQ CX, CX
+	JZ    q3k4Done
+
+q3k4Block:
+	Q3K_SCALES(R9, R10, X15, Y15)
+	VMOVDQU (SI), Y13
+	CLEAR_LANES4
+	VMOVDQU 32(SI), Y12
+	Q3K4_RUN(0, VPSRLW, 0, VPSLLW, 2)
+	Q3K4_RUN(1, VPSRLW, 2, VPSLLW, 1)
+	Q3K4_RUN(2, VPSRLW, 4, VPSRLW, 0)
+	Q3K4_RUN(3, VPSRLW, 6, VPSRLW, 1)
+	VMOVDQU 64(SI), Y12
+	Q3K4_RUN(4, VPSRLW, 0, VPSRLW, 2)
+	Q3K4_RUN(5, VPSRLW, 2, VPSRLW, 3)
+	Q3K4_RUN(6, VPSRLW, 4, VPSRLW, 4)
+	Q3K4_RUN(7, VPSRLW, 6, VPSRLW, 5)
+	K4_NEXT(108, 110)
+	JNZ  q3k4Block
+
+q3k4Done:
+	K4_END
+
+// IQ4XS4_ROW adds to LANE the lanes of the levels in Y9 times a row's
+// quants at q8, with the scales in Y10, using Y8 and Y11.
+#define IQ4XS4_ROW(q8, LANE) \
+	IQ4XS_PRODUCT(q8, Y11, Y9, Y8); \
+	VPMADDWD Y10, Y8, Y8; \
+	VPADDD Y8, LANE, LANE
+
+// IQ4XS4_RUN adds run j of the IQ4_XS block at SI to Y4-Y7, with the scales
+// in Y12.
+#define IQ4XS4_RUN(j) \
+	IQ4XS_LEVELS(j); \
+	VPSHUFB kScaleShuffle<>+(32*j)(SB), Y12, Y10; \
+	IQ4XS4_ROW((4+32*j)(DI), Y4); \
+	IQ4XS4_ROW((4+32*j)(DI)(R11*1), Y5); \
+	IQ4XS4_ROW((4+32*j)(DI)(R11*2), Y6); \
+	IQ4XS4_ROW((4+32*j)(DI)(R12*1), Y7)
+
+// func dot4IQ4XSAVX2(w, x *byte, stride, nb int, out *float32, outStride int)
+TEXT ·dot4IQ4XSAVX2(SB), NOSPLIT, $0-48
+	K4_START
+	BROADCAST_BYTES(0x0f, X15, Y15)
+	VBROADCASTI128 iq4nlTable<>(SB), Y14
+	TESTQ CX, CX
+	JZ    iq4xs4Done
+
+iq4xs4Block:
+	IQ4XS_SCALES(X12, Y12)
+	CLEAR_LANES4
+	IQ4XS4_RUN(0)
+	IQ4XS4_RUN(1)
+	IQ4XS4_RUN(2)
+	IQ4XS4_RUN(3)
+	IQ4XS4_RUN(4)
+	IQ4XS4_RUN(5)
+	IQ4XS4_RUN(6)
+	IQ4XS4_RUN(7)
+	K4_NEXT(0, 136)
+	JNZ  iq4xs4Block
+
+iq4xs4Done:
+	K4_END

@@ -29,12 +29,12 @@ var kDotKernels = []struct {
 	asm8x512 kernel4
 	twin     func(n int, w, x []byte) float32
 }{
-	{Q2_K, dotQ2KAVX2, nil, nil, nil, nil, vecDotQ2KGeneric},
-	{Q3_K, dotQ3KAVX2, nil, nil, nil, nil, vecDotQ3KGeneric},
+	{Q2_K, dotQ2KAVX2, nil, dot4Q2KAVX2, nil, nil, vecDotQ2KGeneric},
+	{Q3_K, dotQ3KAVX2, nil, dot4Q3KAVX2, nil, nil, vecDotQ3KGeneric},
 	{Q4_K, dotQ4KAVX2, dotQ4KAVX512, dot4Q4KAVX2, dot4Q4KAVX512, dot8Q4KAVX512, vecDotQ4KGeneric},
 	{Q5_K, dotQ5KAVX2, dotQ5KAVX512, dot4Q5KAVX2, dot4Q5KAVX512, nil, vecDotQ5KGeneric},
 	{Q6_K, dotQ6KAVX2, dotQ6KAVX512, dot4Q6KAVX2, dot4Q6KAVX512, dot8Q6KAVX512, vecDotQ6KGeneric},
-	{IQ4_XS, dotIQ4XSAVX2, nil, nil, nil, nil, vecDotIQ4XSGeneric},
+	{IQ4_XS, dotIQ4XSAVX2, nil, dot4IQ4XSAVX2, nil, nil, vecDotIQ4XSGeneric},
 }
 
 // oneRowKernels lists k's one-row kernels to test, AVX-512 only where the
@@ -296,7 +296,7 @@ func BenchmarkKDot(b *testing.B) {
 // results.
 func TestVecDotRowsMatchesVecDot(t *testing.T) {
 	r := rand.New(rand.NewPCG(43, 44))
-	for _, typ := range []Type{Q4_K, Q5_K, Q6_K, Q8_0} {
+	for _, typ := range []Type{Q2_K, Q3_K, Q4_K, Q5_K, Q6_K, IQ4_XS, Q8_0} {
 		o, _ := OpsFor(typ)
 		if o.VecDotRows == nil {
 			t.Fatalf("%s: no VecDotRows", typ)

@@ -35,3 +35,27 @@ func vecDotRowsQ5K(n int, w []byte, rowBytes, rows int, x []byte, out []float32)
 func vecDotRowsQ6K(n int, w []byte, rowBytes, rows int, x []byte, out []float32) {
 	vecDotEachRow(vecDotQ6KGeneric, n, w, rowBytes, rows, x, out)
 }
+
+func vecDotBatchQ2K(n int, w, x []byte, stride, rows int, out []float32, outStride int) {
+	vecDotEachX(vecDotQ2KGeneric, n, w, x, stride, rows, out, outStride)
+}
+
+func vecDotRowsQ2K(n int, w []byte, rowBytes, rows int, x []byte, out []float32) {
+	vecDotEachRow(vecDotQ2KGeneric, n, w, rowBytes, rows, x, out)
+}
+
+func vecDotBatchQ3K(n int, w, x []byte, stride, rows int, out []float32, outStride int) {
+	vecDotEachX(vecDotQ3KGeneric, n, w, x, stride, rows, out, outStride)
+}
+
+func vecDotRowsQ3K(n int, w []byte, rowBytes, rows int, x []byte, out []float32) {
+	vecDotEachRow(vecDotQ3KGeneric, n, w, rowBytes, rows, x, out)
+}
+
+func vecDotBatchIQ4XS(n int, w, x []byte, stride, rows int, out []float32, outStride int) {
+	vecDotEachX(vecDotIQ4XSGeneric, n, w, x, stride, rows, out, outStride)
+}
+
+func vecDotRowsIQ4XS(n int, w []byte, rowBytes, rows int, x []byte, out []float32) {
+	vecDotEachRow(vecDotIQ4XSGeneric, n, w, rowBytes, rows, x, out)
+}

@@ -13,7 +13,7 @@ import (
 // a time (activationCache).
 func TestKMulIntoMatchesVecDot(t *testing.T) {
 	r := rand.New(rand.NewPCG(25, 26))
-	for _, typ := range []Type{Q4_K, Q5_K, Q6_K} {
+	for _, typ := range []Type{Q2_K, Q3_K, Q4_K, Q5_K, Q6_K, IQ4_XS} {
 		o, _ := OpsFor(typ)
 		if o.VecDotBatch == nil {
 			t.Fatalf("%s: no VecDotBatch", typ)
@@ -69,7 +69,7 @@ func checkMulInto(t *testing.T, r *rand.Rand, typ Type, rows, cols, minBatch, ma
 func TestVecDotBatchMatchesVecDot(t *testing.T) {
 	defer func(old bool) { useAVX512 = old }(useAVX512)
 	r := rand.New(rand.NewPCG(47, 48))
-	for _, typ := range []Type{Q4_K, Q5_K, Q6_K, Q8_0, Q5_0} {
+	for _, typ := range []Type{Q2_K, Q3_K, Q4_K, Q5_K, Q6_K, IQ4_XS, Q8_0, Q5_0} {
 		o, _ := OpsFor(typ)
 		batch, single := o.VecDotBatch, o.VecDot
 		if batch == nil {

@@ -16,11 +16,13 @@ const (
 
 func init() {
 	register(Ops{
-		Type:       Q2_K,
-		VecDotType: Q8_K,
-		ToFloat:    dequantizeQ2K,
-		Quantize:   quantizeQ2K,
-		VecDot:     vecDotQ2K,
+		Type:        Q2_K,
+		VecDotType:  Q8_K,
+		ToFloat:     dequantizeQ2K,
+		Quantize:    quantizeQ2K,
+		VecDot:      vecDotQ2K,
+		VecDotBatch: vecDotBatchQ2K,
+		VecDotRows:  vecDotRowsQ2K,
 	})
 }
 

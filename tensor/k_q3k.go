@@ -17,11 +17,13 @@ const (
 
 func init() {
 	register(Ops{
-		Type:       Q3_K,
-		VecDotType: Q8_K,
-		ToFloat:    dequantizeQ3K,
-		Quantize:   quantizeQ3K,
-		VecDot:     vecDotQ3K,
+		Type:        Q3_K,
+		VecDotType:  Q8_K,
+		ToFloat:     dequantizeQ3K,
+		Quantize:    quantizeQ3K,
+		VecDot:      vecDotQ3K,
+		VecDotBatch: vecDotBatchQ3K,
+		VecDotRows:  vecDotRowsQ3K,
 	})
 }
 
