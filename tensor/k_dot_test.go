@@ -113,3 +113,31 @@ func TestVecDotBatchMatchesVecDot(t *testing.T) {
 		}
 	}
 }
+
+// TestMulIntoDoesNotAllocate multiplies matrices of every kind of kernel
+// (tiles, repacked rows, wide tiles, several-row and one-row kernels) by a
+// batch whose size is no multiple of any kernel's rows, and checks that a
+// product, once the batch's conversions exist, allocates nothing.
+func TestMulIntoDoesNotAllocate(t *testing.T) {
+	r := rand.New(rand.NewPCG(61, 62))
+	pool := NewPool(2)
+	defer pool.Close()
+	const n, cols = 7, 512
+	for _, c := range []struct {
+		typ  Type
+		rows int
+	}{{Q8_0, 16}, {Q5_0, 16}, {IQ4_NL, 12}, {Q4_0, 16}, {Q4_K, 16}, {Q6_K, 16}, {Q3_K, 16}, {F16, 16}, {BF16, 16}, {Q4_1, 16}} {
+		w, _ := quantizedRow(t, r, c.typ, c.rows*cols)
+		m, err := NewMatrix(c.typ, c.rows, cols, w)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var a Activations
+		a.Set(randomRow(r, n*cols), n, cols)
+		out := make([]float32, n*c.rows)
+		m.MulInto(pool, out, &a)
+		if allocs := testing.AllocsPerRun(10, func() { m.MulInto(pool, out, &a) }); allocs > 0 {
+			t.Errorf("%s: a product allocates %.0f times", c.typ, allocs)
+		}
+	}
+}

@@ -33,20 +33,24 @@ func tile(f *tileFormat, w []byte, wStride int, s *q8Split, first int, out []flo
 	x := s.quants[first*rowBytes : (first+s.cols)*rowBytes]
 	d := s.scales[first : (s.blocks-1)*s.rows+first+8]
 	_ = out[(s.cols-1)*outStride+q8TileRows-1]
-	kernel := tileQ8_0AVX2
+	// Direct calls, not one through a function value: that would make out
+	// escape, and the caller's tile of results for a batch's last rows
+	// (mulJob.tile) with it, an allocation per chunk.
+	pw, px, pd, po, dStride := &w[0], &x[0], &d[0], &out[0], 4*s.rows
 	switch {
 	case f.typ == Q5_0 && s.vnni:
-		kernel = tileQ5_0VNNI
+		tileQ5_0VNNI(pw, wStride, px, rowBytes, pd, dStride, s.blocks, po, outStride)
 	case f.typ == Q5_0:
-		kernel = tileQ5_0AVX2
+		tileQ5_0AVX2(pw, wStride, px, rowBytes, pd, dStride, s.blocks, po, outStride)
 	case f.typ == IQ4_NL && s.vnni:
-		kernel = tileIQ4_NLVNNI
+		tileIQ4_NLVNNI(pw, wStride, px, rowBytes, pd, dStride, s.blocks, po, outStride)
 	case f.typ == IQ4_NL:
-		kernel = tileIQ4_NLAVX2
+		tileIQ4_NLAVX2(pw, wStride, px, rowBytes, pd, dStride, s.blocks, po, outStride)
 	case s.vnni:
-		kernel = tileQ8_0VNNI
+		tileQ8_0VNNI(pw, wStride, px, rowBytes, pd, dStride, s.blocks, po, outStride)
+	default:
+		tileQ8_0AVX2(pw, wStride, px, rowBytes, pd, dStride, s.blocks, po, outStride)
 	}
-	kernel(&w[0], wStride, &x[0], rowBytes, &d[0], 4*s.rows, s.blocks, &out[0], outStride)
 }
 
 // rowsQ8_0 is rowsQ8_0Generic, in AVX-512 VNNI where the layout of s is
