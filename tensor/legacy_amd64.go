@@ -249,10 +249,17 @@ func batchDot4IQ4_NL(n int, w, x []byte, stride int, out []float32, outStride in
 
 // batchDotIQ4_NL is the four-row kernel with the one activation row four
 // times over: still many times faster than the Go twin.
+// It calls the kernel directly: through dot4Lanes8's function value, out
+// would escape, an allocation per call.
 func batchDotIQ4_NL(n int, w, x []byte) float32 {
-	var out [4]float32
-	batchDot4IQ4_NL(n, w, x, 0, out[:], 1)
-	return out[0]
+	if blocks := n / legacyBlock; useAVX2 && blocks > 0 {
+		var out [4]float32
+		pw, px, _ := blockRows(n, w, x, iq4nlBytes)
+		if batchDot4IQ4_NLAVX2(pw, px, 0, blocks, &out[0], 1) {
+			return out[0]
+		}
+	}
+	return batchDotIQ4_NLGeneric(n, w, x)
 }
 
 // vecDot4Q5_0 is vecDotQ5_0 of one weight row against four activation rows
