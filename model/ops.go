@@ -27,9 +27,7 @@ func rmsNorm(dst, x, weight []float32, n int, eps float32) {
 			sum += float64(v * v)
 		}
 		scale := 1 / float32(math.Sqrt(float64(float32(sum/float64(d))+eps)))
-		for i, v := range row {
-			out[i] = v * scale * weight[i]
-		}
+		tensor.ScaleMul(out, row, weight, scale)
 	}
 }
 
@@ -64,8 +62,10 @@ type rope struct {
 	scale float32
 	freqs []float32 // optional per-pair divisors (rope_freqs.weight)
 	neox  bool
-	cos   []float32
-	sin   []float32
+	// The angles of a position: cos and sin for neox; otherwise cs holds
+	// each pair's cosine and sine, sc its sine and cosine (RotatePairs).
+	cos, sin []float32
+	cs, sc   []float32
 }
 
 // apply rotates x, n rows of heads×headDim values at positions pos0, pos0+1…
@@ -73,8 +73,9 @@ func (r *rope) apply(x []float32, n, heads, headDim, pos0 int) {
 	half := r.dims / 2
 	if cap(r.cos) < half {
 		r.cos, r.sin = make([]float32, half), make([]float32, half)
+		r.cs, r.sc = make([]float32, r.dims), make([]float32, r.dims)
 	}
-	cos, sin := r.cos[:half], r.sin[:half]
+	cos, sin, cs, sc := r.cos[:half], r.sin[:half], r.cs[:2*half], r.sc[:2*half]
 	step := float32(math.Pow(float64(r.base), -2/float64(r.dims)))
 	for t := 0; t < n; t++ {
 		theta := float32(pos0 + t)
@@ -85,20 +86,19 @@ func (r *rope) apply(x []float32, n, heads, headDim, pos0 int) {
 			}
 			a *= r.scale
 			sin[i], cos[i] = sincosf(a)
+			cs[2*i], cs[2*i+1] = cos[i], sin[i]
+			sc[2*i], sc[2*i+1] = sin[i], cos[i]
 			theta *= step
 		}
+		// Each pair becomes x0·cos − x1·sin and x0·sin + x1·cos, the
+		// reference's C++ compiler fusing the first product of each
+		// expression into its addition, as tensor's kernels do.
 		for h := 0; h < heads; h++ {
 			v := x[(t*heads+h)*headDim:]
-			for i := 0; i < half; i++ {
-				j, k := 2*i, 2*i+1
-				if r.neox {
-					j, k = i, i+half
-				}
-				x0, x1 := v[j], v[k]
-				// The reference's C++ compiler fuses the first product
-				// of each expression into its addition.
-				v[j] = tensor.FMA32(x0, cos[i], -float32(x1*sin[i]))
-				v[k] = tensor.FMA32(x0, sin[i], float32(x1*cos[i]))
+			if r.neox {
+				tensor.RotateHalves(v[:half], v[half:2*half], cos, sin)
+			} else {
+				tensor.RotatePairs(v[:2*half], cs, sc)
 			}
 		}
 	}
