@@ -108,10 +108,7 @@ func (r *rope) apply(x []float32, n, heads, headDim, pos0 int) {
 // e^(x-max) and their float64 sum as ggml_vec_soft_max_f32 computes them,
 // then everything scaled by 1/sum rounded to float32.
 func softmax(x []float32) {
-	m := float32(math.Inf(-1))
-	for _, v := range x {
-		m = max(m, v)
-	}
+	m := tensor.Max(x)
 	tensor.Scale(x, float32(1/tensor.SoftmaxExp(x, m)))
 }
 

@@ -10,6 +10,48 @@ import "math"
 // otherwise; both compute vexpf operation by operation, so their results are
 // identical.
 
+// Max returns the largest value of x, -Inf when it is empty, comparing as
+// the reference's ggml_vec_max_f32 does (m = a > b ? a : b, so that a NaN
+// is kept only until a number follows it) but in eight lanes: lane l takes
+// the values 8k+l of the whole eights, the lanes meet as halves, quarters
+// and pairs, and the values after the last whole eight follow one by one.
+// Without NaNs the order changes nothing.
+func Max(x []float32) float32 {
+	whole := len(x) / 8 * 8
+	m := maxLanes(x[:whole])
+	for _, v := range x[whole:] {
+		m = cmax(m, v)
+	}
+	return m
+}
+
+// cmax is C's MAX(a, b): a > b ? a : b.
+func cmax(a, b float32) float32 {
+	if a > b {
+		return a
+	}
+	return b
+}
+
+// maxLanesGeneric is Max's eight lanes over x, a whole number of eights.
+func maxLanesGeneric(x []float32) float32 {
+	var lanes [8]float32
+	for l := range lanes {
+		lanes[l] = float32(math.Inf(-1))
+	}
+	for i := 0; i < len(x); i += 8 {
+		for l := range lanes {
+			lanes[l] = cmax(lanes[l], x[i+l])
+		}
+	}
+	for width := 4; width > 0; width /= 2 {
+		for l := range width {
+			lanes[l] = cmax(lanes[l], lanes[l+width])
+		}
+	}
+	return lanes[0]
+}
+
 // SoftmaxExp replaces each value v of x by e^(v-m) and returns the sum of the
 // results in float64, as ggml_vec_soft_max_f32 does: each whole register's
 // exponentials are added up as _mm512_reduce_add_ps adds lanes, in float32,

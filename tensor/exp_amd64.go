@@ -2,7 +2,7 @@ package tensor
 
 import "unsafe"
 
-// The register parts of SoftmaxExp and SwiGLU, and Scale, run in assembly
+// The register parts of SoftmaxExp, SwiGLU and Max, and Scale, run in assembly
 // (exp_amd64.s) when useAVX2 is set, in their Go twins otherwise. n is a
 // multiple of 16 for the first two.
 
@@ -14,6 +14,9 @@ func swigluAVX2(gate, up *float32, n int)
 
 //go:noescape
 func scaleAVX2(x *float32, n int, s float32)
+
+//go:noescape
+func maxLanesAVX2(x *float32, n int) float32
 
 func softmaxExpRegs(x []float32, m float32) float64 {
 	if !useAVX2 {
@@ -36,4 +39,11 @@ func scale(x []float32, s float32) {
 		return
 	}
 	scaleAVX2(unsafe.SliceData(x), len(x), s)
+}
+
+func maxLanes(x []float32) float32 {
+	if !useAVX2 {
+		return maxLanesGeneric(x)
+	}
+	return maxLanesAVX2(unsafe.SliceData(x), len(x))
 }

@@ -166,3 +166,33 @@ one:
 done:
 	VZEROUPPER
 	RET
+
+// func maxLanesAVX2(x *float32, n int) float32
+//
+// As maxLanesGeneric: VMAXPS keeps its first source where it is the larger
+// and its second otherwise (NaNs included), which is cmax(acc, x).
+TEXT ·maxLanesAVX2(SB), NOSPLIT, $0-20
+	MOVQ         x+0(FP), SI
+	MOVQ         n+8(FP), CX
+	MOVL         $0xff800000, AX
+	VMOVD        AX, X0
+	VBROADCASTSS X0, Y0
+	SHRQ         $3, CX
+	JZ           maxDone
+
+maxLoop:
+	VMAXPS (SI), Y0, Y0
+	ADDQ   $32, SI
+	DECQ   CX
+	JNZ    maxLoop
+
+maxDone:
+	VEXTRACTF128 $1, Y0, X1
+	VMAXPS       X1, X0, X0
+	VMOVHLPS     X0, X0, X1
+	VMAXPS       X1, X0, X0
+	VMOVSHDUP    X0, X1
+	VMAXSS       X1, X0, X0
+	VMOVSS       X0, ret+16(FP)
+	VZEROUPPER
+	RET

@@ -218,3 +218,36 @@ func benchmarkExp(b *testing.B, f func(x []float32)) {
 		})
 	}
 }
+
+// TestMaxMatchesGo checks Max in assembly against its Go twin on every
+// length up to 70, with the values of randomActivations (infinities and
+// NaNs among them) mixed in, and that it finds the largest of ordinary
+// values.
+func TestMaxMatchesGo(t *testing.T) {
+	requireAsm(t)
+	defer func() { useAVX2 = true }()
+	r := rand.New(rand.NewPCG(67, 68))
+	for n := 0; n <= 70; n++ {
+		for trial := range 20 {
+			x := randomRow(r, n)
+			if trial%2 == 1 {
+				x = randomActivations(r, n)
+			}
+			useAVX2 = false
+			want := Max(x)
+			useAVX2 = true
+			if got := Max(x); !sameBits(got, want) {
+				t.Fatalf("%d values, trial %d: Max %g in assembly, %g in Go", n, trial, got, want)
+			}
+			if trial%2 == 0 {
+				largest := float32(math.Inf(-1))
+				for _, v := range x {
+					largest = max(largest, v)
+				}
+				if want != largest {
+					t.Fatalf("%d values, trial %d: Max %g, largest %g", n, trial, want, largest)
+				}
+			}
+		}
+	}
+}

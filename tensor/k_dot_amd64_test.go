@@ -55,12 +55,6 @@ func requireAVX2(t testing.TB) {
 	}
 }
 
-// sameFloat reports whether a and b have the same bits, counting any two
-// NaNs as the same.
-func sameFloat(a, b float32) bool {
-	return math.Float32bits(a) == math.Float32bits(b) || a != a && b != b
-}
-
 // randomKWeights returns nb blocks of typ of one of four kinds, by kind%4:
 // quantized Gaussian data, random bits with scales in a normal range
 // (randomBlocks), random bits everywhere, which makes scales of every
@@ -142,7 +136,7 @@ func testKDot(t *testing.T, typ Type, asm kernel1, twin func(n int, w, x []byte)
 			}
 			n := nb * qkK
 			got, want := asm(kBlocks(n, w, x, typ.TypeSize())), twin(n, w, x)
-			if !sameFloat(got, want) {
+			if !sameBits(got, want) {
 				t.Fatalf("%d blocks, trial %d: assembly %g (%#x), Go %g (%#x)",
 					nb, trial, got, math.Float32bits(got), want, math.Float32bits(want))
 			}
@@ -194,7 +188,7 @@ func testKDotRows(t *testing.T, typ Type, rows int, kernel kernel4, twin func(n 
 			kernel(pw, unsafe.SliceData(x), stride, nb, &out[0], outStride)
 			for row := range rows {
 				got, want := out[row*outStride], twin(n, w, x[row*stride:])
-				if !sameFloat(got, want) {
+				if !sameBits(got, want) {
 					t.Fatalf("%d blocks, trial %d, row %d: assembly %g (%#x), Go %g (%#x)",
 						nb, trial, row, got, math.Float32bits(got), want, math.Float32bits(want))
 				}
@@ -237,7 +231,7 @@ func TestKDotAVX2Extremes(t *testing.T) {
 				}
 				want := k.twin(2*qkK, w, x)
 				for name, asm := range oneRowKernels(k.asm, k.asm512) {
-					if got := asm(kBlocks(2*qkK, w, x, k.typ.TypeSize())); !sameFloat(got, want) {
+					if got := asm(kBlocks(2*qkK, w, x, k.typ.TypeSize())); !sameBits(got, want) {
 						t.Errorf("%s %s bytes %#x, quants %d: assembly %g, Go %g", k.typ, name, wb, q, got, want)
 					}
 				}
@@ -324,7 +318,7 @@ func TestVecDotRowsMatchesVecDot(t *testing.T) {
 				out[rows] = -7
 				o.VecDotRows(n, w, rowBytes, rows, x, out[:rows])
 				for row := range rows {
-					if got, want := out[row], o.VecDot(n, w[row*rowBytes:], x); !sameFloat(got, want) {
+					if got, want := out[row], o.VecDot(n, w[row*rowBytes:], x); !sameBits(got, want) {
 						t.Fatalf("%s, %d values, trial %d, row %d of %d: %g, VecDot %g", typ, n, trial, row, rows, got, want)
 					}
 				}

@@ -50,7 +50,7 @@ func TestRotateMatchesGo(t *testing.T) {
 			} {
 				asm, twin := twice(f)
 				for i := range asm {
-					if !sameFloat(asm[i], twin[i]) {
+					if !sameBits(asm[i], twin[i]) {
 						t.Fatalf("%s, %d values, trial %d: value %d is %g in assembly, %g in Go", name, 2*n, trial, i, asm[i], twin[i])
 					}
 				}
