@@ -183,7 +183,7 @@ func vecDotIQ4_NLGeneric(n int, w, x []byte) float32 {
 // the level table (ggml_gemv_iq4_nl_8x8_q8_0, ggml_gemm_iq4_nl_8x8_q8_0):
 // see repackDot.
 func repackDotIQ4_NLGeneric(n int, w, x []byte) float32 {
-	return repackDot(n, w, x, iq4nlBlockLevels)
+	return repackDot(n, w, x, IQ4_NL)
 }
 
 // batchDotIQ4_NLGeneric sums as the reference's tinyBLAS does for

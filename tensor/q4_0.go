@@ -77,22 +77,22 @@ func vecDotQ4_0Generic(n int, w, x []byte) float32 {
 // has interleaved eight rows at a time (ggml_gemv_q4_0_8x8_q8_0 and
 // ggml_gemm_q4_0_8x8_q8_0): see repackDot.
 func repackDotQ4_0Generic(n int, w, x []byte) float32 {
-	return repackDot(n, w, x, func(wb []byte, v *[legacyBlock]int8) { unpackNibbles(wb[2:], 8, v) })
+	return repackDot(n, w, x, Q4_0)
 }
 
 // repackDot sums as the reference's kernels for matrices of 32-value blocks
 // of 18 bytes it has interleaved eight rows at a time: one accumulator per
 // output, to which each block's whole integer dot product, times the
-// product of the block scales, is added with a fused multiply-add. levels
-// sets v to the levels of the weight block wb.
-func repackDot(n int, w, x []byte, levels func(wb []byte, v *[legacyBlock]int8)) float32 {
+// product of the block scales, is added with a fused multiply-add. typ is
+// the weights' format, Q4_0 or IQ4_NL.
+func repackDot(n int, w, x []byte, typ Type) float32 {
 	var acc float32
 	var v [legacyBlock]int8
 	var lanes [8]int32
 	for i := range n / legacyBlock {
 		wb := w[i*q4_0Bytes : (i+1)*q4_0Bytes]
 		xb := x[i*q8_0Bytes : (i+1)*q8_0Bytes]
-		levels(wb, &v)
+		blockLevels(typ, wb, &v)
 		blockLanes(&v, xb[2:], &lanes)
 		acc = fma32(float32(sumInts(&lanes)), loadF16(wb)*loadF16(xb), acc)
 	}

@@ -127,8 +127,6 @@ func (s *q8Split) layOut(_, lo, hi int) {
 type tileFormat struct {
 	typ        Type
 	blockBytes int
-	// levels sets v to the 32 levels of the block wb, in value order.
-	levels func(wb []byte, v *[legacyBlock]int8)
 	// batch marks a format whose products sum in the lanes8 scheme only
 	// in batches (its Ops' BatchDot, as IQ4_NL's), not in VecDot.
 	batch bool
@@ -136,16 +134,31 @@ type tileFormat struct {
 
 // The tile formats, which the formats' Ops name.
 var (
-	q8_0Tile = tileFormat{typ: Q8_0, blockBytes: q8_0Bytes, levels: func(wb []byte, v *[legacyBlock]int8) {
+	q8_0Tile  = tileFormat{typ: Q8_0, blockBytes: q8_0Bytes}
+	q5_0Tile  = tileFormat{typ: Q5_0, blockBytes: q5_0Bytes}
+	iq4nlTile = tileFormat{typ: IQ4_NL, blockBytes: iq4nlBytes, batch: true}
+)
+
+// blockLevels sets v to the 32 levels of the block wb of typ (Q4_0, Q5_0,
+// Q8_0 or IQ4_NL), in value order. It is a switch rather than a function
+// value per format so that v, which the Go twins keep on their stacks,
+// stays there.
+func blockLevels(typ Type, wb []byte, v *[legacyBlock]int8) {
+	switch typ {
+	case Q4_0:
+		unpackNibbles(wb[2:], 8, v)
+	case Q5_0:
+		unpackNibbles5(wb[6:], binary.LittleEndian.Uint32(wb[2:]), 16, v)
+	case Q8_0:
 		for k, q := range wb[2:q8_0Bytes] {
 			v[k] = int8(q)
 		}
-	}}
-	q5_0Tile = tileFormat{typ: Q5_0, blockBytes: q5_0Bytes, levels: func(wb []byte, v *[legacyBlock]int8) {
-		unpackNibbles5(wb[6:], binary.LittleEndian.Uint32(wb[2:]), 16, v)
-	}}
-	iq4nlTile = tileFormat{typ: IQ4_NL, blockBytes: iq4nlBytes, levels: iq4nlBlockLevels, batch: true}
-)
+	case IQ4_NL:
+		iq4nlBlockLevels(wb, v)
+	default:
+		panic("tensor: no block levels for " + typ.String())
+	}
+}
 
 // lanes sets lanes to lanes8's integer lanes of the weight levels v and
 // block q of the layout, as the kernel of the layout makes them.
@@ -181,7 +194,7 @@ func (s *q8Split) dot(f *tileFormat, w []byte, i int) float32 {
 	var v [legacyBlock]int8
 	for b := range s.blocks {
 		wb := w[b*f.blockBytes:][:f.blockBytes]
-		f.levels(wb, &v)
+		blockLevels(f.typ, wb, &v)
 		s.lanes(&lanes, &v, x[b*q8SplitBlock:][:q8SplitBlock])
 		accumulateLanes8(&acc, &lanes, loadF16(wb)*s.scales[b*s.rows+i])
 	}

@@ -14,11 +14,11 @@ type wideAsm func(w *uint16, wStride int, x *float32, xStride, n int, out *float
 
 // wideTiles are a 16-bit float type's wide kernels: two weight rows by
 // three activation rows in AVX2 and AVX-512, four by six in AVX-512 (nil
-// where there are none), and the conversion of its values that their Go
-// twins use.
+// where there are none), and whether its values are BF16 (F16 otherwise),
+// which their Go twins decode.
 type wideTiles struct {
 	avx2, avx512, avx512x46 wideAsm
-	decode                  func(dst []float32, src []uint16)
+	bf16                    bool
 }
 
 // dot2x3 is Ops.BatchDotWide2x3: the products of two weight rows, wStride
@@ -66,7 +66,8 @@ func wide4x6By2x3(wide2x3 func(n int, w []byte, wStride int, x []float32, xStrid
 }
 
 // dot2x3Generic is the Go twin of dot2x3: the tinyBLAS sum of each weight
-// row, converted by t.decode, and each activation row.
+// row and each activation row. The weights are decoded by a direct call:
+// through a function value ws would escape, an allocation per call.
 func (t *wideTiles) dot2x3Generic(n int, w []byte, wStride int, x []float32, xStride int, out []float32, outStride int) {
 	n16 := n / 16 * 16
 	var ws [16]float32
@@ -76,7 +77,11 @@ func (t *wideTiles) dot2x3Generic(n int, w []byte, wStride int, x []float32, xSt
 			xj := x[j*xStride:][:n16]
 			var acc tileAcc
 			for k := 0; k < n16; k += 16 {
-				t.decode(ws[:], wh[k:k+16])
+				if t.bf16 {
+					decodeBF16(ws[:], wh[k:k+16])
+				} else {
+					decodeF16Generic(ws[:], wh[k:k+16])
+				}
 				acc.add(ws[:], xj[k:k+16])
 			}
 			out[j*outStride+i] = acc.sum()

@@ -21,6 +21,6 @@ func dot2x3BF16WideAVX512(w *uint16, wStride int, x *float32, xStride, n int, ou
 func dot4x6BF16WideAVX512(w *uint16, wStride int, x *float32, xStride, n int, out *float32, outStride int)
 
 var (
-	f16Wide  = wideTiles{dot2x3F16WideAVX2, dot2x3F16WideAVX512, dot4x6F16WideAVX512, decodeF16Generic}
-	bf16Wide = wideTiles{dot2x3BF16WideAVX2, dot2x3BF16WideAVX512, dot4x6BF16WideAVX512, decodeBF16}
+	f16Wide  = wideTiles{dot2x3F16WideAVX2, dot2x3F16WideAVX512, dot4x6F16WideAVX512, false}
+	bf16Wide = wideTiles{dot2x3BF16WideAVX2, dot2x3BF16WideAVX512, dot4x6BF16WideAVX512, true}
 )

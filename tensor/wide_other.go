@@ -5,6 +5,6 @@ package tensor
 // Without assembly kernels, the wide kernels run their Go twins.
 
 var (
-	f16Wide  = wideTiles{decode: decodeF16Generic}
-	bf16Wide = wideTiles{decode: decodeBF16}
+	f16Wide  = wideTiles{}
+	bf16Wide = wideTiles{bf16: true}
 )
