@@ -1483,6 +1483,23 @@ q6k8zDone:
 	VPMADDWD Y10, Y9, Y9; \
 	VPADDD Y9, Y8, Y8
 
+// Q3K_RUNS runs RUN (Q3K_RUN or Q3K4_RUN) over the eight runs of the
+// Q3_K block at SI, with its hmask in Y13 and each half of its qs in turn
+// in Y12: run j's low bits are bits 2(j%4)… of qs half j/4, its high bits
+// bit j of hmask.
+#define Q3K_RUNS(RUN) \
+	VMOVDQU (SI), Y13; \
+	VMOVDQU 32(SI), Y12; \
+	RUN(0, VPSRLW, 0, VPSLLW, 2); \
+	RUN(1, VPSRLW, 2, VPSLLW, 1); \
+	RUN(2, VPSRLW, 4, VPSRLW, 0); \
+	RUN(3, VPSRLW, 6, VPSRLW, 1); \
+	VMOVDQU 64(SI), Y12; \
+	RUN(4, VPSRLW, 0, VPSRLW, 2); \
+	RUN(5, VPSRLW, 2, VPSRLW, 3); \
+	RUN(6, VPSRLW, 4, VPSRLW, 4); \
+	RUN(7, VPSRLW, 6, VPSRLW, 5)
+
 // Q3K_SCALES sets S to the sixteen scales of the Q3_K block at SI minus 32
 // (unpackQ3KScales) as words, those of the first 16 values of each run in
 // the low half and of the second 16 in the high half, using AX, BX, DX, R8,
@@ -1528,18 +1545,8 @@ TEXT ·dotQ3KAVX2(SB), NOSPLIT, $0-28
 
 q3kBlock:
 	Q3K_SCALES(R11, R12, X4, Y5)
-	VMOVDQU (SI), Y13
 	VPXOR Y8, Y8, Y8
-	VMOVDQU 32(SI), Y12
-	Q3K_RUN(0, VPSRLW, 0, VPSLLW, 2)
-	Q3K_RUN(1, VPSRLW, 2, VPSLLW, 1)
-	Q3K_RUN(2, VPSRLW, 4, VPSRLW, 0)
-	Q3K_RUN(3, VPSRLW, 6, VPSRLW, 1)
-	VMOVDQU 64(SI), Y12
-	Q3K_RUN(4, VPSRLW, 0, VPSRLW, 2)
-	Q3K_RUN(5, VPSRLW, 2, VPSRLW, 3)
-	Q3K_RUN(6, VPSRLW, 4, VPSRLW, 4)
-	Q3K_RUN(7, VPSRLW, 6, VPSRLW, 5)
+	Q3K_RUNS(Q3K_RUN)
 	// d = yd·d
 	LOAD_HALF(108, 0, X2)
 	VMULSS (DI), X2, X2
@@ -1563,6 +1570,21 @@ q3kDone:
 	VPSRLW $(2*s), Y12, Y9; \
 	VPAND Y14, Y9, Y9; \
 	RUN(Y9, (4+32*j)(DI), j, Y10)
+
+// Q2K_RUNS runs RUN (Q2K_RUN or Q2K4_RUN) over the eight runs of the
+// Q2_K block at SI, each half of its qs in turn in Y12: run j's levels are
+// bits 2(j%4)… of half j/4.
+#define Q2K_RUNS(RUN) \
+	VMOVDQU 16(SI), Y12; \
+	RUN(0, 0); \
+	RUN(1, 1); \
+	RUN(2, 2); \
+	RUN(3, 3); \
+	VMOVDQU 48(SI), Y12; \
+	RUN(4, 0); \
+	RUN(5, 1); \
+	RUN(6, 2); \
+	RUN(7, 3)
 
 // func dotQ2KAVX2(w, x *byte, nb int) float32
 TEXT ·dotQ2KAVX2(SB), NOSPLIT, $0-28
@@ -1594,16 +1616,7 @@ q2kBlock:
 	VPSHUFB q6KScaleOrder<>(SB), X4, X4
 	VPMOVZXBW X4, Y5
 	VPXOR Y8, Y8, Y8
-	VMOVDQU 16(SI), Y12
-	Q2K_RUN(0, 0)
-	Q2K_RUN(1, 1)
-	Q2K_RUN(2, 2)
-	Q2K_RUN(3, 3)
-	VMOVDQU 48(SI), Y12
-	Q2K_RUN(4, 0)
-	Q2K_RUN(5, 1)
-	Q2K_RUN(6, 2)
-	Q2K_RUN(7, 3)
+	Q2K_RUNS(Q2K_RUN)
 	// d = yd·d
 	LOAD_HALF(80, 0, X2)
 	VMULSS (DI), X2, X2
@@ -1697,6 +1710,17 @@ GLOBL iq4xsSpread<>(SB), RODATA|NOPTR, $48
 	VPMOVSXBW XS, XS; \
 	VINSERTI128 $1, XS, S, S
 
+// EIGHT_RUNS runs RUN(j) for the eight runs j of a super-block.
+#define EIGHT_RUNS(RUN) \
+	RUN(0); \
+	RUN(1); \
+	RUN(2); \
+	RUN(3); \
+	RUN(4); \
+	RUN(5); \
+	RUN(6); \
+	RUN(7)
+
 // func dotIQ4XSAVX2(w, x *byte, nb int) float32
 TEXT ·dotIQ4XSAVX2(SB), NOSPLIT, $0-28
 	MOVQ w+0(FP), SI
@@ -1711,14 +1735,7 @@ TEXT ·dotIQ4XSAVX2(SB), NOSPLIT, $0-28
 iq4xsBlock:
 	IQ4XS_SCALES(X5, Y5)
 	VPXOR Y8, Y8, Y8
-	IQ4XS_RUN(0)
-	IQ4XS_RUN(1)
-	IQ4XS_RUN(2)
-	IQ4XS_RUN(3)
-	IQ4XS_RUN(4)
-	IQ4XS_RUN(5)
-	IQ4XS_RUN(6)
-	IQ4XS_RUN(7)
+	EIGHT_RUNS(IQ4XS_RUN)
 	// d·yd
 	LOAD_HALF(0, 0, X2)
 	VMULSS (DI), X2, X2
@@ -1780,16 +1797,7 @@ q2k4Block:
 	VPSHUFB q6KScaleOrder<>(SB), X12, X12
 	VPMOVZXBW X12, Y13
 	CLEAR_LANES4
-	VMOVDQU 16(SI), Y12
-	Q2K4_RUN(0, 0)
-	Q2K4_RUN(1, 1)
-	Q2K4_RUN(2, 2)
-	Q2K4_RUN(3, 3)
-	VMOVDQU 48(SI), Y12
-	Q2K4_RUN(4, 0)
-	Q2K4_RUN(5, 1)
-	Q2K4_RUN(6, 2)
-	Q2K4_RUN(7, 3)
+	Q2K_RUNS(Q2K4_RUN)
 	K4_NEXT(80, 84)
 	JNZ  q2k4Block
 
@@ -1823,18 +1831,8 @@ TEXT ·dot4Q3KAVX2(SB), NOSPLIT, $0-48
 
 q3k4Block:
 	Q3K_SCALES(R9, R10, X15, Y15)
-	VMOVDQU (SI), Y13
 	CLEAR_LANES4
-	VMOVDQU 32(SI), Y12
-	Q3K4_RUN(0, VPSRLW, 0, VPSLLW, 2)
-	Q3K4_RUN(1, VPSRLW, 2, VPSLLW, 1)
-	Q3K4_RUN(2, VPSRLW, 4, VPSRLW, 0)
-	Q3K4_RUN(3, VPSRLW, 6, VPSRLW, 1)
-	VMOVDQU 64(SI), Y12
-	Q3K4_RUN(4, VPSRLW, 0, VPSRLW, 2)
-	Q3K4_RUN(5, VPSRLW, 2, VPSRLW, 3)
-	Q3K4_RUN(6, VPSRLW, 4, VPSRLW, 4)
-	Q3K4_RUN(7, VPSRLW, 6, VPSRLW, 5)
+	Q3K_RUNS(Q3K4_RUN)
 	K4_NEXT(108, 110)
 	JNZ  q3k4Block
 
@@ -1869,14 +1867,7 @@ TEXT ·dot4IQ4XSAVX2(SB), NOSPLIT, $0-48
 iq4xs4Block:
 	IQ4XS_SCALES(X12, Y12)
 	CLEAR_LANES4
-	IQ4XS4_RUN(0)
-	IQ4XS4_RUN(1)
-	IQ4XS4_RUN(2)
-	IQ4XS4_RUN(3)
-	IQ4XS4_RUN(4)
-	IQ4XS4_RUN(5)
-	IQ4XS4_RUN(6)
-	IQ4XS4_RUN(7)
+	EIGHT_RUNS(IQ4XS4_RUN)
 	K4_NEXT(0, 136)
 	JNZ  iq4xs4Block
 
