@@ -1,4 +1,5 @@
 #include "textflag.h"
+#include "lanes_amd64.h"
 
 // The K-quant dot products of k_dot.go with AVX2: one 256-bit register holds
 // a 32-value run of levels. VPMADDUBSW multiplies the unsigned levels by the
@@ -194,15 +195,6 @@ GLOBL minsOrder<>(SB), RODATA|NOPTR, $64
 	RUN(Y9, (4+64*g)(DI), (2*g), Y11); \
 	RUN(Y10, (36+64*g)(DI), (2*g+1), Y12)
 
-// SUM8 leaves sum8 of the lanes of Y0 in X0, using X2.
-#define SUM8 \
-	VEXTRACTF128 $1, Y0, X2; \
-	VADDPS X2, X0, X0; \
-	VMOVHLPS X0, X0, X2; \
-	VADDPS X2, X0, X0; \
-	VMOVSHDUP X0, X2; \
-	VADDSS X2, X0, X0
-
 // Q4K_HEADER starts a Q4_K block of a one-row kernel: SCALE_MIN_HEADER, and
 // the block's kMinSums times -yd·dmin added to the min lanes X1.
 #define Q4K_HEADER \
@@ -226,7 +218,7 @@ GLOBL minsOrder<>(SB), RODATA|NOPTR, $64
 // Q4K_RESULT leaves in X0 a one-row Q4_K kernel's result: sum8 of its
 // accumulator Y0 plus ((accMin0+accMin2) + (accMin1+accMin3)) of X1.
 #define Q4K_RESULT \
-	SUM8; \
+	SUM8(Y0, X0, X2); \
 	VMOVHLPS X1, X1, X2; \
 	VADDPS X2, X1, X1; \
 	VMOVSHDUP X1, X2; \
@@ -317,7 +309,7 @@ q5kBlock:
 	JNZ  q5kBlock
 
 q5kDone:
-	SUM8
+	SUM8(Y0, X0, X2)
 	VADDSS X1, X0, X0
 	VZEROUPPER
 	MOVSS X0, ret+24(FP)
@@ -391,7 +383,7 @@ q6kBlock:
 	JNZ  q6kBlock
 
 q6kDone:
-	SUM8
+	SUM8(Y0, X0, X2)
 	VZEROUPPER
 	MOVSS X0, ret+24(FP)
 	RET
@@ -446,21 +438,12 @@ q6kDone:
 	VMOVD AX, X; \
 	VCVTPH2PS X, X
 
-// SUM8_OF(Y, X) leaves sum8 of the lanes of Y in X, using X8.
-#define SUM8_OF(Y, X) \
-	VEXTRACTF128 $1, Y, X8; \
-	VADDPS X8, X, X; \
-	VMOVHLPS X, X, X8; \
-	VADDPS X8, X, X; \
-	VMOVSHDUP X, X8; \
-	VADDSS X8, X, X
-
 // SUMS4 leaves sum8 of the accumulators Y0-Y3 in X0-X3.
 #define SUMS4 \
-	SUM8_OF(Y0, X0); \
-	SUM8_OF(Y1, X1); \
-	SUM8_OF(Y2, X2); \
-	SUM8_OF(Y3, X3)
+	SUM8(Y0, X0, X8); \
+	SUM8(Y1, X1, X8); \
+	SUM8(Y2, X2, X8); \
+	SUM8(Y3, X3, X8)
 
 // CLEAR_LANES4 clears the four rows' integer lanes Y4-Y7 (and so Z4-Z7).
 #define CLEAR_LANES4 \
@@ -634,18 +617,6 @@ q4k4Done:
 	VMOVDQU64 kScaleShuffle<>+64(SB), M1; \
 	VMOVDQU64 kScaleShuffle<>+128(SB), M2; \
 	VMOVDQU64 kScaleShuffle<>+192(SB), M3
-
-// CLEAR_HIGH_512 clears Z16-Z23, whose upper halves VZEROUPPER leaves as
-// they are.
-#define CLEAR_HIGH_512 \
-	VPXORD X16, X16, X16; \
-	VPXORD X17, X17, X17; \
-	VPXORD X18, X18, X18; \
-	VPXORD X19, X19, X19; \
-	VPXORD X20, X20, X20; \
-	VPXORD X21, X21, X21; \
-	VPXORD X22, X22, X22; \
-	VPXORD X23, X23, X23
 
 // UPPER_WORDS_MASK sets K1 to select the high sixteen words of a 512-bit
 // register, using AX.
@@ -868,10 +839,10 @@ q4k4zDone:
 // SUMS8 leaves sum8 of the accumulators Y0-Y7 in X0-X7.
 #define SUMS8 \
 	SUMS4; \
-	SUM8_OF(Y4, X4); \
-	SUM8_OF(Y5, X5); \
-	SUM8_OF(Y6, X6); \
-	SUM8_OF(Y7, X7)
+	SUM8(Y4, X4, X8); \
+	SUM8(Y5, X5, X8); \
+	SUM8(Y6, X6, X8); \
+	SUM8(Y7, X7, X8)
 
 // STORE8 writes the low floats of X0-X7 to out, outStride floats apart.
 #define STORE8 \
@@ -888,18 +859,6 @@ q4k4zDone:
 	VMOVSS X5, (AX)(BX*1); \
 	VMOVSS X6, (AX)(BX*2); \
 	VMOVSS X7, (AX)(DX*1)
-
-// CLEAR_ALL_HIGH_512 clears Z16-Z31, as CLEAR_HIGH_512 does Z16-Z23.
-#define CLEAR_ALL_HIGH_512 \
-	CLEAR_HIGH_512; \
-	VPXORD X24, X24, X24; \
-	VPXORD X25, X25, X25; \
-	VPXORD X26, X26, X26; \
-	VPXORD X27, X27, X27; \
-	VPXORD X28, X28, X28; \
-	VPXORD X29, X29, X29; \
-	VPXORD X30, X30, X30; \
-	VPXORD X31, X31, X31
 
 // func dot8Q4KAVX512(w, x *byte, stride, nb int, out *float32, outStride int)
 TEXT ·dot8Q4KAVX512(SB), NOSPLIT, $0-48
@@ -1131,7 +1090,7 @@ q5kzBlock:
 	JNZ  q5kzBlock
 
 q5kzDone:
-	SUM8
+	SUM8(Y0, X0, X2)
 	VADDSS X1, X0, X0
 	CLEAR_HIGH_512
 	VZEROUPPER
@@ -1368,7 +1327,7 @@ q6kzBlock:
 	JNZ  q6kzBlock
 
 q6kzDone:
-	SUM8
+	SUM8(Y0, X0, X2)
 	CLEAR_HIGH_512
 	VZEROUPPER
 	MOVSS X0, ret+24(FP)
@@ -1559,7 +1518,7 @@ q3kBlock:
 	JNZ  q3kBlock
 
 q3kDone:
-	SUM8
+	SUM8(Y0, X0, X2)
 	VZEROUPPER
 	MOVSS X0, ret+24(FP)
 	RET
@@ -1629,7 +1588,7 @@ q2kBlock:
 	JNZ  q2kBlock
 
 q2kDone:
-	SUM8
+	SUM8(Y0, X0, X2)
 	VZEROUPPER
 	MOVSS X0, ret+24(FP)
 	RET
@@ -1748,7 +1707,7 @@ iq4xsBlock:
 	JNZ  iq4xsBlock
 
 iq4xsDone:
-	SUM8
+	SUM8(Y0, X0, X2)
 	VZEROUPPER
 	MOVSS X0, ret+24(FP)
 	RET

@@ -1,4 +1,5 @@
 #include "textflag.h"
+#include "lanes_amd64.h"
 #include "blocks_amd64.h"
 
 // The AVX-512 VNNI kernels of the Q4_0 and IQ4_NL matrices the reference
@@ -104,21 +105,6 @@
 	VMULPS.BCST    4+A(DX), Z12, Z26; \
 	VFMADD231PS    Z13, Z26, ACC
 
-// CLEAR16 clears Z16-Z26, whose upper halves VZEROUPPER leaves as they
-// are.
-#define CLEAR16 \
-	VPXORD X16, X16, X16; \
-	VPXORD X17, X17, X17; \
-	VPXORD X18, X18, X18; \
-	VPXORD X19, X19, X19; \
-	VPXORD X20, X20, X20; \
-	VPXORD X21, X21, X21; \
-	VPXORD X22, X22, X22; \
-	VPXORD X23, X23, X23; \
-	VPXORD X24, X24, X24; \
-	VPXORD X25, X25, X25; \
-	VPXORD X26, X26, X26
-
 // REPACK16_START loads the arguments common to both kernels and the
 // constants: SI the weights, R8 rowBytes, R9 the groups, Z14, Z15, Z24.
 #define REPACK16_START \
@@ -186,7 +172,7 @@ store: \
 	DECQ R9; \
 	JNZ  group; \
 done: \
-	CLEAR16; \
+	CLEAR_ALL_HIGH_512; \
 	VZEROUPPER; \
 	RET
 
