@@ -20,7 +20,7 @@ TEXT ·dotF16AVX2(SB), NOSPLIT, $0-28
 	MOVQ x+0(FP), SI
 	MOVQ y+8(FP), DI
 	MOVQ n+16(FP), CX
-	ZERO_ROUNDS
+	CLEAR_Y0_7
 	MOVQ CX, BX
 	SHRQ $6, BX
 	JZ   roundsdone

@@ -35,8 +35,9 @@
 	VADDPS Y1, Y0, Y0; \
 	SUM8(Y0, X0, X1)
 
-// ZERO_ROUNDS clears the registers of the rounds scheme, Y0…Y7.
-#define ZERO_ROUNDS \
+// CLEAR_Y0_7 clears Y0…Y7: the registers of the rounds scheme, the
+// accumulators of a tile.
+#define CLEAR_Y0_7 \
 	VXORPS Y0, Y0, Y0; \
 	VXORPS Y1, Y1, Y1; \
 	VXORPS Y2, Y2, Y2; \

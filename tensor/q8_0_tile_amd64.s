@@ -64,14 +64,7 @@
 	MOVQ d+32(FP), DX; \
 	MOVQ dStride+40(FP), R10; \
 	MOVQ blocks+48(FP), CX; \
-	VXORPS Y0, Y0, Y0; \
-	VXORPS Y1, Y1, Y1; \
-	VXORPS Y2, Y2, Y2; \
-	VXORPS Y3, Y3, Y3; \
-	VXORPS Y4, Y4, Y4; \
-	VXORPS Y5, Y5, Y5; \
-	VXORPS Y6, Y6, Y6; \
-	VXORPS Y7, Y7, Y7; \
+	CLEAR_Y0_7; \
 	VXORPS Y8, Y8, Y8; \
 	VXORPS Y9, Y9, Y9; \
 	TESTQ  CX, CX; \
@@ -147,14 +140,7 @@ done: \
 	MOVQ d+32(FP), DX; \
 	MOVQ dStride+40(FP), R10; \
 	MOVQ blocks+48(FP), CX; \
-	VXORPS Y0, Y0, Y0; \
-	VXORPS Y1, Y1, Y1; \
-	VXORPS Y2, Y2, Y2; \
-	VXORPS Y3, Y3, Y3; \
-	VXORPS Y4, Y4, Y4; \
-	VXORPS Y5, Y5, Y5; \
-	VXORPS Y6, Y6, Y6; \
-	VXORPS Y7, Y7, Y7; \
+	CLEAR_Y0_7; \
 	MOVL $0x80808080, AX; \
 	VPBROADCASTD AX, Z14; \
 	TESTQ  CX, CX; \
