@@ -2,7 +2,8 @@
 // q8_0_tile_amd64.s, repack_vnni_amd64.s): the levels of Q8_0, Q5_0 and
 // IQ4_NL blocks, each X_LEVELS(R, Y, X, YT, XT) setting Y (low half X) to
 // the 32 levels of the block at (R), signed bytes in value order, using YT
-// (low half XT) as scratch; and the sum of a Q8_0 block's quants.
+// (low half XT) as scratch, and of Q4_1 and Q5_1 blocks, unsigned; and the
+// sum of a Q8_0 block's quants.
 
 // Constants, 32 bytes each so that a YMM register can load one. (Names
 // with <> are private to each file that includes them.)
@@ -51,17 +52,27 @@ GLOBL iq4nlTable<>(SB), RODATA|NOPTR, $32
 // Q8_0_LEVELS: a Q8_0 block's quants.
 #define Q8_0_LEVELS(R, Y, X, YT, XT) VMOVDQU 2(R), Y
 
-// Q5_0_LEVELS: a Q5_0 block's nibbles in value order, the fifth bits added
-// as FIFTH_BITS adds them, less 16.
-#define Q5_0_LEVELS(R, Y, X, YT, XT) \
-	NIBBLES(6(R), X, Y, XT); \
-	VPBROADCASTD 2(R), YT; \
+// FIFTH_LEVELS sets Y to the 32 nibbles at NIB in value order with 16
+// added where the fifth bits, the uint32 at QH, are set: the unsigned
+// levels of a Q5_0 or Q5_1 block.
+#define FIFTH_LEVELS(NIB, QH, Y, X, YT, XT) \
+	NIBBLES(NIB, X, Y, XT); \
+	VPBROADCASTD QH, YT; \
 	VPSHUFB      qhSpread<>(SB), YT, YT; \
 	VPAND        qhBit<>(SB), YT, YT; \
 	VPCMPEQB     qhBit<>(SB), YT, YT; \
 	VPAND        sixteens<>(SB), YT, YT; \
-	VPOR         YT, Y, Y; \
-	VPSUBB       sixteens<>(SB), Y, Y
+	VPOR         YT, Y, Y
+
+// Q5_0_LEVELS: a Q5_0 block's levels, less 16.
+#define Q5_0_LEVELS(R, Y, X, YT, XT) \
+	FIFTH_LEVELS(6(R), 2(R), Y, X, YT, XT); \
+	VPSUBB sixteens<>(SB), Y, Y
+
+// Q4_1_LEVELS and Q5_1_LEVELS: the unsigned levels of a Q4_1 or Q5_1
+// block, its offset m left apart.
+#define Q4_1_LEVELS(R, Y, X, YT, XT) NIBBLES(4(R), X, Y, XT)
+#define Q5_1_LEVELS(R, Y, X, YT, XT) FIFTH_LEVELS(8(R), 4(R), Y, X, YT, XT)
 
 // IQ4NL_LEVELS: an IQ4_NL block's nibbles in value order, looked up in the
 // level table.

@@ -28,6 +28,12 @@ func dotRowsQ3KAVX2(w *byte, rowBytes, rows int, x *byte, nb int, out *float32)
 func dotRowsIQ4XSAVX2(w *byte, rowBytes, rows int, x *byte, nb int, out *float32)
 
 //go:noescape
+func dotRowsQ4_1AVX2(w *byte, rowBytes, rows int, x *byte, nb int, out *float32)
+
+//go:noescape
+func dotRowsQ5_1AVX2(w *byte, rowBytes, rows int, x *byte, nb int, out *float32)
+
+//go:noescape
 func dotRowsQ8_0AVX2(w *byte, rowBytes, rows int, x *byte, nb int, out *float32) (exact bool)
 
 func vecDotRowsQ2K(n int, w []byte, rowBytes, rows int, x []byte, out []float32) {
@@ -89,4 +95,27 @@ func vecDotRowsQ8_0(n int, w []byte, rowBytes, rows int, x []byte, out []float32
 		}
 	}
 	vecDotEachRow(vecDotQ8_0, n, w, rowBytes, rows, x, out)
+}
+
+func vecDotRowsQ4_1(n int, w []byte, rowBytes, rows int, x []byte, out []float32) {
+	offsetRows(dotRowsQ4_1AVX2, vecDotQ4_1Generic, q4_1Bytes, n, w, rowBytes, rows, x, out)
+}
+
+func vecDotRowsQ5_1(n int, w []byte, rowBytes, rows int, x []byte, out []float32) {
+	offsetRows(dotRowsQ5_1AVX2, vecDotQ5_1Generic, q5_1Bytes, n, w, rowBytes, rows, x, out)
+}
+
+// offsetRows runs the assembly loop asm over rows weight rows of Q4_1 or
+// Q5_1, with blocks of size bytes, against Q8_1 activations x, after
+// checking that w, x and out hold them, or twin row by row without AVX2.
+func offsetRows(asm kRowsAsm, twin func(n int, w, x []byte) float32, size, n int, w []byte, rowBytes, rows int, x []byte, out []float32) {
+	nb := n / legacyBlock
+	if !useAVX2 || rows == 0 || nb == 0 {
+		vecDotEachRow(twin, n, w, rowBytes, rows, x, out)
+		return
+	}
+	_ = w[(rows-1)*rowBytes+nb*size-1]
+	_ = x[nb*q8_1Bytes-1]
+	_ = out[rows-1]
+	asm(&w[0], rowBytes, rows, &x[0], nb, &out[0])
 }

@@ -175,3 +175,11 @@ TEXT ·dotRowsIQ4XSAVX2(SB), NOSPLIT, $56-48
 // func groupsIQ4XSAVX2(w, x *byte, stride, nb int, out *float32, outStride, groups int)
 TEXT ·groupsIQ4XSAVX2(SB), NOSPLIT, $72-56
 	DOT_GROUPS(·dot4IQ4XSAVX2, 4)
+
+// func dotRowsQ4_1AVX2(w *byte, rowBytes, rows int, x *byte, nb int, out *float32)
+TEXT ·dotRowsQ4_1AVX2(SB), NOSPLIT, $56-48
+	DOT_ROWS(·dotQ4_1AVX2, NOTHING)
+
+// func dotRowsQ5_1AVX2(w *byte, rowBytes, rows int, x *byte, nb int, out *float32)
+TEXT ·dotRowsQ5_1AVX2(SB), NOSPLIT, $56-48
+	DOT_ROWS(·dotQ5_1AVX2, NOTHING)

@@ -290,7 +290,7 @@ func BenchmarkKDot(b *testing.B) {
 // results.
 func TestVecDotRowsMatchesVecDot(t *testing.T) {
 	r := rand.New(rand.NewPCG(43, 44))
-	for _, typ := range []Type{Q2_K, Q3_K, Q4_K, Q5_K, Q6_K, IQ4_XS, Q8_0} {
+	for _, typ := range []Type{Q2_K, Q3_K, Q4_K, Q5_K, Q6_K, IQ4_XS, Q8_0, Q4_1, Q5_1} {
 		o, _ := OpsFor(typ)
 		if o.VecDotRows == nil {
 			t.Fatalf("%s: no VecDotRows", typ)
@@ -303,11 +303,14 @@ func TestVecDotRowsMatchesVecDot(t *testing.T) {
 				rowBytes := size + r.IntN(2)*(1+r.IntN(200))
 				w := make([]byte, (rows-1)*rowBytes+size)
 				var x []byte
-				if typ == Q8_0 {
+				if typ.BlockSize() == legacyBlock {
+					// The halves that start a block: d, and m (Q4_1, Q5_1)
+					// or s (their Q8_1 activations).
+					halves := map[Type]int{Q8_0: 2, Q4_1: 4, Q5_1: 4}[typ]
 					for row := range rows {
-						copy(w[row*rowBytes:], randomLegacyBlocks(r, n, q8_0Bytes, 2))
+						copy(w[row*rowBytes:], randomLegacyBlocks(r, n, typ.TypeSize(), halves))
 					}
-					x = randomLegacyBlocks(r, n, q8_0Bytes, 2)
+					x = randomLegacyBlocks(r, n, legacyBlock+halves, halves)
 				} else {
 					for row := range rows {
 						copy(w[row*rowBytes:], randomKWeights(t, r, typ, nb, trial))

@@ -69,7 +69,7 @@ func checkMulInto(t *testing.T, r *rand.Rand, typ Type, rows, cols, minBatch, ma
 func TestVecDotBatchMatchesVecDot(t *testing.T) {
 	defer func(old bool) { useAVX512 = old }(useAVX512)
 	r := rand.New(rand.NewPCG(47, 48))
-	for _, typ := range []Type{Q2_K, Q3_K, Q4_K, Q5_K, Q6_K, IQ4_XS, Q8_0, Q5_0} {
+	for _, typ := range []Type{Q2_K, Q3_K, Q4_K, Q5_K, Q6_K, IQ4_XS, Q8_0, Q5_0, Q4_1, Q5_1} {
 		o, _ := OpsFor(typ)
 		batch, single := o.VecDotBatch, o.VecDot
 		if batch == nil {
@@ -126,7 +126,7 @@ func TestMulIntoDoesNotAllocate(t *testing.T) {
 	for _, c := range []struct {
 		typ  Type
 		rows int
-	}{{Q8_0, 16}, {Q5_0, 16}, {IQ4_NL, 12}, {Q4_0, 16}, {Q4_K, 16}, {Q6_K, 16}, {Q3_K, 16}, {F16, 16}, {BF16, 16}, {Q4_1, 16}} {
+	}{{Q8_0, 16}, {Q5_0, 16}, {IQ4_NL, 12}, {Q4_0, 16}, {Q4_K, 16}, {Q6_K, 16}, {Q3_K, 16}, {F16, 16}, {BF16, 16}, {Q4_1, 16}, {Q5_1, 16}, {Q2_K, 16}, {IQ4_XS, 16}} {
 		w, _ := quantizedRow(t, r, c.typ, c.rows*cols)
 		m, err := NewMatrix(c.typ, c.rows, cols, w)
 		if err != nil {

@@ -262,6 +262,36 @@ func batchDotIQ4_NL(n int, w, x []byte) float32 {
 	return batchDotIQ4_NLGeneric(n, w, x)
 }
 
+//go:noescape
+func dot4Q4_1AVX2(w, x *byte, stride, blocks int, out *float32, outStride int)
+
+//go:noescape
+func dot4Q5_1AVX2(w, x *byte, stride, blocks int, out *float32, outStride int)
+
+// vecDot4Q4_1 and vecDot4Q5_1 are vecDotQ4_1 and vecDotQ5_1 of one weight
+// row against four activation rows stride bytes apart.
+func vecDot4Q4_1(n int, w, x []byte, stride int, out []float32, outStride int) {
+	dot4Offset(dot4Q4_1AVX2, vecDotQ4_1Generic, q4_1Bytes, n, w, x, stride, out, outStride)
+}
+
+func vecDot4Q5_1(n int, w, x []byte, stride int, out []float32, outStride int) {
+	dot4Offset(dot4Q5_1AVX2, vecDotQ5_1Generic, q5_1Bytes, n, w, x, stride, out, outStride)
+}
+
+// dot4Offset runs kernel, one of the DOT4_OFFSET kernels, for weight blocks
+// of wBytes against Q8_1 activations, or the Go twin without AVX2.
+func dot4Offset(kernel func(w, x *byte, stride, blocks int, out *float32, outStride int),
+	twin func(n int, w, x []byte) float32, wBytes, n int, w, x []byte, stride int, out []float32, outStride int) {
+	if blocks := n / legacyBlock; useAVX2 && blocks > 0 {
+		_ = x[3*stride+blocks*q8_1Bytes-1] // the four rows lie inside x
+		_ = out[3*outStride]
+		pw, px, _ := blockRowsOf(n, w, x, wBytes, q8_1Bytes)
+		kernel(pw, px, stride, blocks, &out[0], outStride)
+		return
+	}
+	vecDotEachX(twin, n, w, x, stride, 4, out, outStride)
+}
+
 // vecDot4Q5_0 is vecDotQ5_0 of one weight row against four activation rows
 // stride bytes apart.
 func vecDot4Q5_0(n int, w, x []byte, stride int, out []float32, outStride int) {

@@ -145,6 +145,50 @@ done: \
 	VZEROUPPER; \
 	RET
 
+// DOT4_OFFSET is the body of a kernel of one Q4_1 or Q5_1 weight row,
+// whose blocks of WSIZE bytes LEVELS loads as unsigned levels, against
+// four Q8_1 activation rows stride bytes apart, summed as
+// vecDotQ4_1Generic sums: the levels' products in the lanes8 scheme, Y0-Y3,
+// and each row's offset terms m·s apart, in the low lanes of Y4-Y7.
+#define DOT4_OFFSET(LEVELS, WSIZE) \
+	MOVQ w+0(FP), SI; \
+	MOVQ x+8(FP), DI; \
+	MOVQ stride+16(FP), R8; \
+	MOVQ blocks+24(FP), CX; \
+	LEAQ (DI)(R8*1), R9; \
+	LEAQ (R9)(R8*1), R10; \
+	LEAQ (R10)(R8*1), R11; \
+	CLEAR_Y0_7; \
+	TESTQ CX, CX; \
+	JZ    done; \
+loop: \
+	LEVELS(SI, Y8, X8, Y9, X9); \
+	VPBROADCASTW (SI), X10; \
+	VCVTPH2PS    X10, Y10; \
+	VPBROADCASTW 2(SI), X14; \
+	VCVTPH2PS    X14, X14; \
+	Q8_1_ROW(DI, Y0, X4); \
+	Q8_1_ROW(R9, Y1, X5); \
+	Q8_1_ROW(R10, Y2, X6); \
+	Q8_1_ROW(R11, Y3, X7); \
+	ADDQ $WSIZE, SI; \
+	ADDQ $36, DI; \
+	ADDQ $36, R9; \
+	ADDQ $36, R10; \
+	ADDQ $36, R11; \
+	DECQ CX; \
+	JNZ  loop; \
+done: \
+	MOVQ out+32(FP), AX; \
+	MOVQ outStride+40(FP), BX; \
+	SHLQ $2, BX; \
+	OFFSET_RESULT(Y0, X0, X4); \
+	OFFSET_RESULT(Y1, X1, X5); \
+	OFFSET_RESULT(Y2, X2, X6); \
+	OFFSET_RESULT(Y3, X3, X7); \
+	VZEROUPPER; \
+	RET
+
 // REPACK8_ROWS is the body, up to its last label, of a kernel of eight
 // weight rows at a time against one activation row (repackRowsQ4_0AVX2,
 // repackRowsIQ4_NLAVX2): SI the rows, R8 rowBytes, R9 the groups left, R10
@@ -806,6 +850,43 @@ TEXT ·dot4Q5_0AVX2(SB), NOSPLIT, $0-49
 // four activation rows, as dot4Q8_0AVX2 sums Q8_0.
 TEXT ·batchDot4IQ4_NLAVX2(SB), NOSPLIT, $0-49
 	DOT4_LANES8(IQ4NL_LEVELS, 18)
+
+// Q8_1_ROW is a block step of DOT4_OFFSET for the activation row at X: the
+// levels in Y8 (unsigned) times its quants in the lanes8 scheme, times
+// the scale product (Y10 holds the weight scale), into ACC; the offset m
+// (X14) times its s into OFF, as OFFSET_TERM adds it.
+#define Q8_1_ROW(X, ACC, OFF) \
+	VPBROADCASTW (X), X11; \
+	VCVTPH2PS    X11, Y11; \
+	VMULPS       Y11, Y10, Y11; \
+	VPMADDUBSW   4(X), Y8, Y12; \
+	VPMADDWD     onesInt16<>(SB), Y12, Y12; \
+	VCVTDQ2PS    Y12, Y12; \
+	VFMADD231PS  Y12, Y11, ACC; \
+	VPBROADCASTW 2(X), X13; \
+	VCVTPH2PS    X13, X13; \
+	VFMADD231SS  X13, X14, OFF
+
+// OFFSET_RESULT stores at (AX) the sum of a row's lanes, ACC (low half X),
+// plus its offsets' sum OFF, and moves AX on by BX bytes.
+#define OFFSET_RESULT(ACC, X, OFF) \
+	SUM8(ACC, X, X9); \
+	VADDSS OFF, X, X; \
+	VMOVSS X, (AX); \
+	ADDQ   BX, AX
+
+// func dot4Q4_1AVX2(w, x *byte, stride, blocks int, out *float32, outStride int)
+//
+// dotQ4_1AVX2 for one weight row against four activation rows stride bytes
+// apart (see DOT4_OFFSET).
+TEXT ·dot4Q4_1AVX2(SB), NOSPLIT, $0-48
+	DOT4_OFFSET(Q4_1_LEVELS, 20)
+
+// func dot4Q5_1AVX2(w, x *byte, stride, blocks int, out *float32, outStride int)
+//
+// dotQ5_1AVX2 for one weight row against four activation rows.
+TEXT ·dot4Q5_1AVX2(SB), NOSPLIT, $0-48
+	DOT4_OFFSET(Q5_1_LEVELS, 24)
 
 // Q8_0 block step of dot2x4Q8_0AVX2 for the activation quants in Y12 and
 // one weight row, whose quants are in WQ and magnitudes in WABS, into

@@ -290,14 +290,17 @@ func BenchmarkFromFloat(b *testing.B) {
 // legacyDot4s are the four-row kernels with their one-row kernels and the
 // one-row Go twins each of their results must equal.
 var legacyDot4s = []struct {
-	name         string
-	typ          Type
-	dot4         func(n int, w, x []byte, stride int, out []float32, outStride int)
-	one, generic func(n int, w, x []byte) float32
+	name            string
+	typ             Type
+	dot4            func(n int, w, x []byte, stride int, out []float32, outStride int)
+	one, generic    func(n int, w, x []byte) float32
+	quants, xQuants int // as in legacyDots
 }{
-	{"Q8_0", Q8_0, vecDot4Q8_0, vecDotQ8_0, vecDotQ8_0Generic},
-	{"Q5_0", Q5_0, vecDot4Q5_0, vecDotQ5_0, vecDotQ5_0Generic},
-	{"IQ4_NLbatch", IQ4_NL, batchDot4IQ4_NL, batchDotIQ4_NL, batchDotIQ4_NLGeneric},
+	{"Q8_0", Q8_0, vecDot4Q8_0, vecDotQ8_0, vecDotQ8_0Generic, 2, 2},
+	{"Q5_0", Q5_0, vecDot4Q5_0, vecDotQ5_0, vecDotQ5_0Generic, 2, 2},
+	{"IQ4_NLbatch", IQ4_NL, batchDot4IQ4_NL, batchDotIQ4_NL, batchDotIQ4_NLGeneric, 2, 2},
+	{"Q4_1", Q4_1, vecDot4Q4_1, vecDotQ4_1, vecDotQ4_1Generic, 4, 4},
+	{"Q5_1", Q5_1, vecDot4Q5_1, vecDotQ5_1, vecDotQ5_1Generic, 4, 4},
 }
 
 // TestLegacyDot4MatchGo checks each four-row kernel against its Go twin
@@ -310,12 +313,13 @@ func TestLegacyDot4MatchGo(t *testing.T) {
 	for _, c := range legacyDot4s {
 		for _, n := range testLengths {
 			for trial := range 30 {
-				rowBytes := n / legacyBlock * q8_0Bytes
+				xBlock := legacyBlock + c.xQuants
+				rowBytes := n / legacyBlock * xBlock
 				stride := rowBytes + r.IntN(2)*(1+r.IntN(100))
-				w := randomLegacyBlocks(r, n, c.typ.TypeSize(), 2)
+				w := randomLegacyBlocks(r, n, c.typ.TypeSize(), c.quants)
 				x := make([]byte, 3*stride+rowBytes)
 				for row := range 4 {
-					copy(x[row*stride:], randomLegacyBlocks(r, n, q8_0Bytes, 2))
+					copy(x[row*stride:], randomLegacyBlocks(r, n, xBlock, c.xQuants))
 				}
 				if trial%2 == 0 { // without -128, which sends Q8_0 to its twin
 					for i := range x {

@@ -58,3 +58,19 @@ func repackDotEachRow(dot func(n int, w, x []byte) float32, n int, w []byte, row
 		vecDotEachRow(dot, n, w, rowBytes, rows, x[i*xStride:], out[i*outStride:])
 	}
 }
+
+func vecDot4Q4_1(n int, w, x []byte, stride int, out []float32, outStride int) {
+	vecDotEachX(vecDotQ4_1Generic, n, w, x, stride, 4, out, outStride)
+}
+
+func vecDot4Q5_1(n int, w, x []byte, stride int, out []float32, outStride int) {
+	vecDotEachX(vecDotQ5_1Generic, n, w, x, stride, 4, out, outStride)
+}
+
+func vecDotRowsQ4_1(n int, w []byte, rowBytes, rows int, x []byte, out []float32) {
+	vecDotEachRow(vecDotQ4_1Generic, n, w, rowBytes, rows, x, out)
+}
+
+func vecDotRowsQ5_1(n int, w []byte, rowBytes, rows int, x []byte, out []float32) {
+	vecDotEachRow(vecDotQ5_1Generic, n, w, rowBytes, rows, x, out)
+}

@@ -6,11 +6,13 @@ const q4_1Bytes = 20
 
 func init() {
 	register(Ops{
-		Type:       Q4_1,
-		VecDotType: Q8_1,
-		ToFloat:    toFloatQ4_1,
-		Quantize:   quantizeQ4_1,
-		VecDot:     vecDotQ4_1,
+		Type:        Q4_1,
+		VecDotType:  Q8_1,
+		ToFloat:     toFloatQ4_1,
+		Quantize:    quantizeQ4_1,
+		VecDot:      vecDotQ4_1,
+		VecDotBatch: vecDotBatchQ4_1,
+		VecDotRows:  vecDotRowsQ4_1,
 	})
 }
 
@@ -65,4 +67,8 @@ func vecDotQ4_1Generic(n int, w, x []byte) float32 {
 		accumulateLanes8(&acc, &lanes, loadF16(wb)*loadF16(xb))
 	}
 	return sum8(&acc) + offsets
+}
+
+func vecDotBatchQ4_1(n int, w, x []byte, stride, rows int, out []float32, outStride int) {
+	batchBy4(vecDot4Q4_1, vecDotQ4_1, n, w, x, stride, rows, out, outStride)
 }

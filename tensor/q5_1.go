@@ -8,11 +8,13 @@ const q5_1Bytes = 24
 
 func init() {
 	register(Ops{
-		Type:       Q5_1,
-		VecDotType: Q8_1,
-		ToFloat:    toFloatQ5_1,
-		Quantize:   quantizeQ5_1,
-		VecDot:     vecDotQ5_1,
+		Type:        Q5_1,
+		VecDotType:  Q8_1,
+		ToFloat:     toFloatQ5_1,
+		Quantize:    quantizeQ5_1,
+		VecDot:      vecDotQ5_1,
+		VecDotBatch: vecDotBatchQ5_1,
+		VecDotRows:  vecDotRowsQ5_1,
 	})
 }
 
@@ -66,4 +68,8 @@ func vecDotQ5_1Generic(n int, w, x []byte) float32 {
 		accumulateLanes8(&acc, &lanes, loadF16(wb)*loadF16(xb))
 	}
 	return sum8(&acc) + offsets
+}
+
+func vecDotBatchQ5_1(n int, w, x []byte, stride, rows int, out []float32, outStride int) {
+	batchBy4(vecDot4Q5_1, vecDotQ5_1, n, w, x, stride, rows, out, outStride)
 }
