@@ -62,8 +62,9 @@ type rope struct {
 	scale float32
 	freqs []float32 // optional per-pair divisors (rope_freqs.weight)
 	neox  bool
-	// The angles of a position: cos and sin for neox; otherwise cs holds
-	// each pair's cosine and sine, sc its sine and cosine (RotatePairs).
+	// The angles of a position: for neox their cosines and sines;
+	// otherwise (RotatePairs) cs holds each pair's cosine and sine and sc
+	// its sine and cosine.
 	cos, sin []float32
 	cs, sc   []float32
 }
@@ -71,11 +72,18 @@ type rope struct {
 // apply rotates x, n rows of heads×headDim values at positions pos0, pos0+1…
 func (r *rope) apply(x []float32, n, heads, headDim, pos0 int) {
 	half := r.dims / 2
-	if cap(r.cos) < half {
-		r.cos, r.sin = make([]float32, half), make([]float32, half)
-		r.cs, r.sc = make([]float32, r.dims), make([]float32, r.dims)
+	var cos, sin, cs, sc []float32
+	if r.neox {
+		if cap(r.cos) < half {
+			r.cos, r.sin = make([]float32, half), make([]float32, half)
+		}
+		cos, sin = r.cos[:half], r.sin[:half]
+	} else {
+		if cap(r.cs) < 2*half {
+			r.cs, r.sc = make([]float32, 2*half), make([]float32, 2*half)
+		}
+		cs, sc = r.cs[:2*half], r.sc[:2*half]
 	}
-	cos, sin, cs, sc := r.cos[:half], r.sin[:half], r.cs[:2*half], r.sc[:2*half]
 	step := float32(math.Pow(float64(r.base), -2/float64(r.dims)))
 	for t := 0; t < n; t++ {
 		theta := float32(pos0 + t)
@@ -85,9 +93,13 @@ func (r *rope) apply(x []float32, n, heads, headDim, pos0 int) {
 				a /= r.freqs[i]
 			}
 			a *= r.scale
-			sin[i], cos[i] = sincosf(a)
-			cs[2*i], cs[2*i+1] = cos[i], sin[i]
-			sc[2*i], sc[2*i+1] = sin[i], cos[i]
+			s, c := sincosf(a)
+			if r.neox {
+				cos[i], sin[i] = c, s
+			} else {
+				cs[2*i], cs[2*i+1] = c, s
+				sc[2*i], sc[2*i+1] = s, c
+			}
 			theta *= step
 		}
 		// Each pair becomes x0·cos − x1·sin and x0·sin + x1·cos, the

@@ -64,18 +64,25 @@ func vecDotRowsQ6K(n int, w []byte, rowBytes, rows int, x []byte, out []float32)
 type kRowsAsm func(w *byte, rowBytes, rows int, x *byte, nb int, out *float32)
 
 // kRows runs an assembly loop over rows weight rows of a K-quant with
-// blocks of size bytes, after checking that w, x and out hold them: avx512
-// where the CPU runs it (and there is one), avx2 otherwise, or twin row by
-// row without AVX2.
+// blocks of size bytes (asmRows).
 func kRows(avx2, avx512 kRowsAsm, twin func(n int, w, x []byte) float32,
 	size, n int, w []byte, rowBytes, rows int, x []byte, out []float32) {
-	nb := n / qkK
+	asmRows(avx2, avx512, twin, qkK, size, q8KBytes, n, w, rowBytes, rows, x, out)
+}
+
+// asmRows runs an assembly loop over rows weight rows of blocks of values
+// values and size bytes against activations in blocks of xSize bytes,
+// after checking that w, x and out hold them: avx512 where the CPU runs it
+// (and there is one), avx2 otherwise, or twin row by row without AVX2.
+func asmRows(avx2, avx512 kRowsAsm, twin func(n int, w, x []byte) float32,
+	values, size, xSize, n int, w []byte, rowBytes, rows int, x []byte, out []float32) {
+	nb := n / values
 	if !useAVX2 || rows == 0 || nb == 0 {
 		vecDotEachRow(twin, n, w, rowBytes, rows, x, out)
 		return
 	}
 	_ = w[(rows-1)*rowBytes+nb*size-1]
-	_ = x[nb*q8KBytes-1]
+	_ = x[nb*xSize-1]
 	_ = out[rows-1]
 	asm := avx2
 	if useAVX512 && avx512 != nil {
@@ -98,24 +105,9 @@ func vecDotRowsQ8_0(n int, w []byte, rowBytes, rows int, x []byte, out []float32
 }
 
 func vecDotRowsQ4_1(n int, w []byte, rowBytes, rows int, x []byte, out []float32) {
-	offsetRows(dotRowsQ4_1AVX2, vecDotQ4_1Generic, q4_1Bytes, n, w, rowBytes, rows, x, out)
+	asmRows(dotRowsQ4_1AVX2, nil, vecDotQ4_1Generic, legacyBlock, q4_1Bytes, q8_1Bytes, n, w, rowBytes, rows, x, out)
 }
 
 func vecDotRowsQ5_1(n int, w []byte, rowBytes, rows int, x []byte, out []float32) {
-	offsetRows(dotRowsQ5_1AVX2, vecDotQ5_1Generic, q5_1Bytes, n, w, rowBytes, rows, x, out)
-}
-
-// offsetRows runs the assembly loop asm over rows weight rows of Q4_1 or
-// Q5_1, with blocks of size bytes, against Q8_1 activations x, after
-// checking that w, x and out hold them, or twin row by row without AVX2.
-func offsetRows(asm kRowsAsm, twin func(n int, w, x []byte) float32, size, n int, w []byte, rowBytes, rows int, x []byte, out []float32) {
-	nb := n / legacyBlock
-	if !useAVX2 || rows == 0 || nb == 0 {
-		vecDotEachRow(twin, n, w, rowBytes, rows, x, out)
-		return
-	}
-	_ = w[(rows-1)*rowBytes+nb*size-1]
-	_ = x[nb*q8_1Bytes-1]
-	_ = out[rows-1]
-	asm(&w[0], rowBytes, rows, &x[0], nb, &out[0])
+	asmRows(dotRowsQ5_1AVX2, nil, vecDotQ5_1Generic, legacyBlock, q5_1Bytes, q8_1Bytes, n, w, rowBytes, rows, x, out)
 }

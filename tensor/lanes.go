@@ -50,10 +50,6 @@ func fma32Fast(x, y, z float32) (float32, bool) {
 	return float32(s), b&(1<<29-1) != 1<<28 && (b&0x7ff0000000000000 >= 0x3810000000000000 || s == 0)
 }
 
-// FMA32 returns x·y+z rounded once to float32, as the reference's fused
-// multiply-add instructions compute it.
-func FMA32(x, y, z float32) float32 { return fma32(x, y, z) }
-
 // fma32Exact returns x·y+z rounded once to float32 in every case. The
 // rounding error of the float64 sum (exact, by Knuth's two-sum) settles the
 // ties that rounding the sum again would get wrong.

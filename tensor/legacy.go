@@ -1,6 +1,9 @@
 package tensor
 
-import "math"
+import (
+	"encoding/binary"
+	"math"
+)
 
 // The formats Q4_0, Q4_1, Q5_0, Q5_1, Q8_0, Q8_1 and IQ4_NL all hold 32
 // values per block, a float16 scale first. Their kernels share the helpers
@@ -67,6 +70,27 @@ func unpackNibbles(qs []byte, offset int8, v *[legacyBlock]int8) {
 	for j, q := range qs {
 		v[j] = int8(q&15) - offset
 		v[j+16] = int8(q>>4) - offset
+	}
+}
+
+// blockLevels sets v to the 32 levels of the block wb of typ (Q4_0, Q5_0,
+// Q8_0 or IQ4_NL), in value order. It is a switch rather than a function
+// value per format so that v, which the Go twins keep on their stacks,
+// stays there.
+func blockLevels(typ Type, wb []byte, v *[legacyBlock]int8) {
+	switch typ {
+	case Q4_0:
+		unpackNibbles(wb[2:], 8, v)
+	case Q5_0:
+		unpackNibbles5(wb[6:], binary.LittleEndian.Uint32(wb[2:]), 16, v)
+	case Q8_0:
+		for k, q := range wb[2:q8_0Bytes] {
+			v[k] = int8(q)
+		}
+	case IQ4_NL:
+		iq4nlBlockLevels(wb, v)
+	default:
+		panic("tensor: no block levels for " + typ.String())
 	}
 }
 

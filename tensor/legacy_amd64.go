@@ -163,80 +163,79 @@ func repackRowsQ4_0AVX2(w *byte, rowBytes, groups int, x *byte, blocks int, out 
 //go:noescape
 func repackRows2Q4_0AVX2(w *byte, rowBytes, groups int, x *byte, xStride, blocks int, out *float32, outStride int, sums *int32)
 
-// repackDotRowsQ4_0 is Ops.RepackDotRows: in AVX-512 VNNI sixteen weight
-// rows at a time (repackVNNI), then in AVX2 eight weight rows and
-// two activation rows at a time, then eight weight rows and the activation
-// row left, each weight row's sum in a lane as the reference's repacked
-// layout has it; the weight rows left one at a time.
-func repackDotRowsQ4_0(n int, w []byte, rowBytes, rows int, x []byte, xStride, xRows int, out []float32, outStride int, scratch []int32) {
-	if done := q4_0VNNI.dotRows(n, w, rowBytes, rows, x, xStride, xRows, out, outStride, scratch); done > 0 {
+// repackDotRows is Ops.RepackDotRows of a format the reference repacks
+// eight rows at a time, each weight row's sum in a lane as its repacked
+// layout has it: in AVX-512 VNNI sixteen weight rows at a time (vnni), then
+// in AVX2 eight at a time (eights, given the number of groups of eight),
+// and the weight rows left one at a time with dot.
+func repackDotRows(vnni *repackVNNI,
+	eights func(n int, w []byte, rowBytes, groups int, x []byte, xStride, xRows int, out []float32, outStride int, scratch []int32),
+	dot func(n int, w, x []byte) float32,
+	n int, w []byte, rowBytes, rows int, x []byte, xStride, xRows int, out []float32, outStride int, scratch []int32) {
+	if done := vnni.dotRows(n, w, rowBytes, rows, x, xStride, xRows, out, outStride, scratch); done > 0 {
 		if done == rows {
 			return
 		}
 		w, out, rows = w[done*rowBytes:], out[done:], rows-done
 	}
-	blocks, groups := n/legacyBlock, rows/8
-	if !useAVX2 || blocks == 0 {
+	groups := rows / 8
+	if !useAVX2 || n < legacyBlock || xRows == 0 {
 		groups = 0
 	}
-	if groups > 0 && xRows > 0 {
-		_ = w[(8*groups-1)*rowBytes+blocks*q4_0Bytes-1]
-		_ = x[(xRows-1)*xStride+blocks*q8_0Bytes-1]
-		_ = out[(xRows-1)*outStride+8*groups-1]
-		sums := scratch[:2*blocks] // 8·Σx of two activation rows, block by block
-		i := 0
-		for ; i+2 <= xRows; i += 2 {
-			repackSumsQ4_0AVX2(&x[i*xStride], blocks, &sums[0], 8)
-			repackSumsQ4_0AVX2(&x[(i+1)*xStride], blocks, &sums[1], 8)
-			repackRows2Q4_0AVX2(&w[0], rowBytes, groups, &x[i*xStride], xStride, blocks, &out[i*outStride], outStride, &sums[0])
-		}
-		if i < xRows {
-			repackSumsQ4_0AVX2(&x[i*xStride], blocks, &sums[0], 4)
-			repackRowsQ4_0AVX2(&w[0], rowBytes, groups, &x[i*xStride], blocks, &out[i*outStride], &sums[0])
-		}
+	if groups > 0 {
+		eights(n, w, rowBytes, groups, x, xStride, xRows, out, outStride, scratch)
 	}
 	for i := range xRows {
 		for r := 8 * groups; r < rows; r++ {
-			out[i*outStride+r] = repackDotQ4_0(n, w[r*rowBytes:], x[i*xStride:])
+			out[i*outStride+r] = dot(n, w[r*rowBytes:], x[i*xStride:])
 		}
+	}
+}
+
+func repackDotRowsQ4_0(n int, w []byte, rowBytes, rows int, x []byte, xStride, xRows int, out []float32, outStride int, scratch []int32) {
+	repackDotRows(&q4_0VNNI, repackEightsQ4_0, repackDotQ4_0, n, w, rowBytes, rows, x, xStride, xRows, out, outStride, scratch)
+}
+
+func repackDotRowsIQ4_NL(n int, w []byte, rowBytes, rows int, x []byte, xStride, xRows int, out []float32, outStride int, scratch []int32) {
+	repackDotRows(&iq4nlVNNI, repackEightsIQ4_NL, repackDotIQ4_NLGeneric, n, w, rowBytes, rows, x, xStride, xRows, out, outStride, scratch)
+}
+
+// repackEightsQ4_0 takes the first 8·groups weight rows of Q4_0 two
+// activation rows at a time, then the activation row left.
+func repackEightsQ4_0(n int, w []byte, rowBytes, groups int, x []byte, xStride, xRows int, out []float32, outStride int, scratch []int32) {
+	blocks := n / legacyBlock
+	_ = w[(8*groups-1)*rowBytes+blocks*q4_0Bytes-1]
+	_ = x[(xRows-1)*xStride+blocks*q8_0Bytes-1]
+	_ = out[(xRows-1)*outStride+8*groups-1]
+	sums := scratch[:2*blocks] // 8·Σx of two activation rows, block by block
+	i := 0
+	for ; i+2 <= xRows; i += 2 {
+		repackSumsQ4_0AVX2(&x[i*xStride], blocks, &sums[0], 8)
+		repackSumsQ4_0AVX2(&x[(i+1)*xStride], blocks, &sums[1], 8)
+		repackRows2Q4_0AVX2(&w[0], rowBytes, groups, &x[i*xStride], xStride, blocks, &out[i*outStride], outStride, &sums[0])
+	}
+	if i < xRows {
+		repackSumsQ4_0AVX2(&x[i*xStride], blocks, &sums[0], 4)
+		repackRowsQ4_0AVX2(&w[0], rowBytes, groups, &x[i*xStride], blocks, &out[i*outStride], &sums[0])
 	}
 }
 
 //go:noescape
 func repackRowsIQ4_NLAVX2(w *byte, rowBytes, groups int, x *byte, blocks int, out *float32) (exact bool)
 
-// repackDotRowsIQ4_NL is Ops.RepackDotRows: in AVX-512 VNNI sixteen weight
-// rows at a time (repackVNNI), then in AVX2 eight weight rows at a
-// time, each weight row's sum in a lane as the reference's repacked layout
-// has it, against one activation row at a time; the weight rows left one at
-// a time, and in Go. The kernel takes the quants' signs off the weight
-// levels, which fails for an activation quant of -128 (never made by
-// the activations' quantizer): for such a row it reports so, and the row
-// is computed in Go.
-func repackDotRowsIQ4_NL(n int, w []byte, rowBytes, rows int, x []byte, xStride, xRows int, out []float32, outStride int, scratch []int32) {
-	if done := iq4nlVNNI.dotRows(n, w, rowBytes, rows, x, xStride, xRows, out, outStride, scratch); done > 0 {
-		if done == rows {
-			return
-		}
-		w, out, rows = w[done*rowBytes:], out[done:], rows-done
-	}
-	blocks, groups := n/legacyBlock, rows/8
-	if !useAVX2 || blocks == 0 {
-		groups = 0
-	}
-	if groups > 0 && xRows > 0 {
-		_ = w[(8*groups-1)*rowBytes+blocks*iq4nlBytes-1]
-		_ = x[(xRows-1)*xStride+blocks*q8_0Bytes-1]
-		_ = out[(xRows-1)*outStride+8*groups-1]
-		for i := range xRows {
-			if !repackRowsIQ4_NLAVX2(&w[0], rowBytes, groups, &x[i*xStride], blocks, &out[i*outStride]) {
-				vecDotEachRow(repackDotIQ4_NLGeneric, n, w, rowBytes, 8*groups, x[i*xStride:], out[i*outStride:])
-			}
-		}
-	}
+// repackEightsIQ4_NL takes the first 8·groups weight rows of IQ4_NL one
+// activation row at a time. The kernel takes the quants' signs off the
+// weight levels, which fails for an activation quant of -128 (never made
+// by the activations' quantizer): for such a row it reports so, and the
+// row is computed in Go.
+func repackEightsIQ4_NL(n int, w []byte, rowBytes, groups int, x []byte, xStride, xRows int, out []float32, outStride int, _ []int32) {
+	blocks := n / legacyBlock
+	_ = w[(8*groups-1)*rowBytes+blocks*iq4nlBytes-1]
+	_ = x[(xRows-1)*xStride+blocks*q8_0Bytes-1]
+	_ = out[(xRows-1)*outStride+8*groups-1]
 	for i := range xRows {
-		for r := 8 * groups; r < rows; r++ {
-			out[i*outStride+r] = repackDotIQ4_NLGeneric(n, w[r*rowBytes:], x[i*xStride:])
+		if !repackRowsIQ4_NLAVX2(&w[0], rowBytes, groups, &x[i*xStride], blocks, &out[i*outStride]) {
+			vecDotEachRow(repackDotIQ4_NLGeneric, n, w, rowBytes, 8*groups, x[i*xStride:], out[i*outStride:])
 		}
 	}
 }

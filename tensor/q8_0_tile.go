@@ -139,27 +139,6 @@ var (
 	iq4nlTile = tileFormat{typ: IQ4_NL, blockBytes: iq4nlBytes, batch: true}
 )
 
-// blockLevels sets v to the 32 levels of the block wb of typ (Q4_0, Q5_0,
-// Q8_0 or IQ4_NL), in value order. It is a switch rather than a function
-// value per format so that v, which the Go twins keep on their stacks,
-// stays there.
-func blockLevels(typ Type, wb []byte, v *[legacyBlock]int8) {
-	switch typ {
-	case Q4_0:
-		unpackNibbles(wb[2:], 8, v)
-	case Q5_0:
-		unpackNibbles5(wb[6:], binary.LittleEndian.Uint32(wb[2:]), 16, v)
-	case Q8_0:
-		for k, q := range wb[2:q8_0Bytes] {
-			v[k] = int8(q)
-		}
-	case IQ4_NL:
-		iq4nlBlockLevels(wb, v)
-	default:
-		panic("tensor: no block levels for " + typ.String())
-	}
-}
-
 // lanes sets lanes to lanes8's integer lanes of the weight levels v and
 // block q of the layout, as the kernel of the layout makes them.
 func (s *q8Split) lanes(lanes *[8]int32, v *[legacyBlock]int8, q []byte) {
