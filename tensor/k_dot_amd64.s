@@ -1756,6 +1756,14 @@ q2k4Block:
 q2k4Done:
 	K4_END
 
+// EACH_ROW4 runs ROW(q8, LANE) for each of the four rows: its quants at
+// off from its Q8_K block and its integer lanes.
+#define EACH_ROW4(ROW, off) \
+	ROW(off(DI), Y4); \
+	ROW(off(DI)(R11*1), Y5); \
+	ROW(off(DI)(R11*2), Y6); \
+	ROW(off(DI)(R12*1), Y7)
+
 // Q3K4_ROW adds to LANE the lanes of the levels in Y8 and Y9 (Q3K_LEVELS)
 // times a row's quants at q8, with the scales in Y10, using Y11 and Y14.
 #define Q3K4_ROW(q8, LANE) \
@@ -1768,10 +1776,7 @@ q2k4Done:
 #define Q3K4_RUN(j, LSH, ln, HSH, hn) \
 	Q3K_LEVELS(LSH, ln, HSH, hn, Y8, Y9); \
 	VPSHUFB kScaleShuffle<>+(32*j)(SB), Y15, Y10; \
-	Q3K4_ROW((4+32*j)(DI), Y4); \
-	Q3K4_ROW((4+32*j)(DI)(R11*1), Y5); \
-	Q3K4_ROW((4+32*j)(DI)(R11*2), Y6); \
-	Q3K4_ROW((4+32*j)(DI)(R12*1), Y7)
+	EACH_ROW4(Q3K4_ROW, (4+32*j))
 
 // func dot4Q3KAVX2(w, x *byte, stride, nb int, out *float32, outStride int)
 TEXT ·dot4Q3KAVX2(SB), NOSPLIT, $0-48
@@ -1803,10 +1808,7 @@ q3k4Done:
 #define IQ4XS4_RUN(j) \
 	IQ4XS_LEVELS(j); \
 	VPSHUFB kScaleShuffle<>+(32*j)(SB), Y12, Y10; \
-	IQ4XS4_ROW((4+32*j)(DI), Y4); \
-	IQ4XS4_ROW((4+32*j)(DI)(R11*1), Y5); \
-	IQ4XS4_ROW((4+32*j)(DI)(R11*2), Y6); \
-	IQ4XS4_ROW((4+32*j)(DI)(R12*1), Y7)
+	EACH_ROW4(IQ4XS4_ROW, (4+32*j))
 
 // func dot4IQ4XSAVX2(w, x *byte, stride, nb int, out *float32, outStride int)
 TEXT ·dot4IQ4XSAVX2(SB), NOSPLIT, $0-48
